@@ -1,0 +1,148 @@
+"""Parameters, the layer interface, and layers chained in sequence.
+
+Every layer maps a batch ``x`` of shape ``(N, ...)`` to ``y`` and, given the
+upstream gradient ``dL/dy``, returns ``dL/dx``. ``forward`` stores what
+``backward`` needs; ``backward`` only computes gradients and *adds* the
+gradient of each of the layer's own parameters into ``Parameter.grad``: a
+parameter reached along several paths receives the sum over the paths, as the
+multivariable chain rule says. Only optimizers change ``Parameter.value``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class Parameter:
+    """A box holding a trainable array and the gradient of the loss with respect to it.
+
+    ``value`` is the array itself; ``grad`` has the same shape and dtype and starts
+    at zeros. Layers keep the box, so an optimizer that updates ``value`` in place is
+    always seen by the layer.
+    """
+
+    def __init__(self, value, name: str = "param"):
+        value = np.array(value, copy=True)
+        if not np.issubdtype(value.dtype, np.floating):
+            value = value.astype(np.float64)
+        self.value = value
+        self.grad = np.zeros_like(value)
+        self.name = name
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.value.shape
+
+    @property
+    def size(self) -> int:
+        return self.value.size
+
+    def zero_grad(self) -> None:
+        self.grad.fill(0.0)
+
+    def __repr__(self) -> str:
+        return f"Parameter(name={self.name!r}, shape={self.value.shape})"
+
+
+class Layer:
+    """Base class: ``forward(x, training=True) -> y`` and ``backward(grad_y) -> grad_x``.
+
+    ``training`` selects between training and evaluation behaviour (BatchNorm,
+    Dropout); layers without such behaviour ignore it.
+    """
+
+    def forward(self, x: np.ndarray, training: bool = True) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(self, grad_y: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def __call__(self, x: np.ndarray, training: bool = True) -> np.ndarray:
+        return self.forward(x, training=training)
+
+    def parameters(self) -> list[Parameter]:
+        return []
+
+    def named_parameters(self) -> list[tuple[str, Parameter]]:
+        """Pairs ``(name, parameter)``; ``Sequential`` prefixes the layer index ("0.W")."""
+        return [(p.name, p) for p in self.parameters()]
+
+    def zero_grad(self) -> None:
+        for p in self.parameters():
+            p.zero_grad()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+    # -- checks shared by the layers -------------------------------------------------
+
+    def _require_forward(self, cache) -> None:
+        if cache is None:
+            raise RuntimeError(f"{self}: backward() called before forward()")
+
+    def _check_grad_shape(self, grad_y: np.ndarray, expected: tuple[int, ...]) -> None:
+        if grad_y.shape != expected:
+            raise ValueError(
+                f"{self}: backward() got a gradient of shape {grad_y.shape}, "
+                f"but the last forward() returned shape {expected}"
+            )
+
+
+def check_features(layer: Layer, x, n_features: int) -> np.ndarray:
+    """Return ``x`` as an array of shape (N, n_features), or raise a ValueError naming ``layer``."""
+    x = np.asarray(x)
+    if x.ndim != 2:
+        raise ValueError(
+            f"{layer} expects a 2-D batch of shape (N, {n_features}), got shape {x.shape}"
+            + ("; for a single example use x.reshape(1, -1)" if x.ndim == 1 else "")
+        )
+    if x.shape[1] != n_features:
+        raise ValueError(f"{layer} expects inputs with {n_features} features, got shape {x.shape}")
+    return x
+
+
+class Sequential(Layer):
+    """Layers applied one after another: ``y = f_L(...f_2(f_1(x)))``.
+
+    Backward runs the layers in reverse order, each turning ``dL/d(output)`` into
+    ``dL/d(input)``; ``training`` is passed down to every layer.
+    """
+
+    def __init__(self, *layers: Layer):
+        for i, layer in enumerate(layers):
+            if not isinstance(layer, Layer):
+                raise TypeError(f"Sequential: item {i} is not a Layer: {layer!r}")
+        self.layers = list(layers)
+
+    def forward(self, x: np.ndarray, training: bool = True) -> np.ndarray:
+        for layer in self.layers:
+            x = layer.forward(x, training=training)
+        return x
+
+    def backward(self, grad_y: np.ndarray) -> np.ndarray:
+        for layer in reversed(self.layers):
+            grad_y = layer.backward(grad_y)
+        return grad_y
+
+    def parameters(self) -> list[Parameter]:
+        return [p for layer in self.layers for p in layer.parameters()]
+
+    def named_parameters(self) -> list[tuple[str, Parameter]]:
+        return [
+            (f"{i}.{name}", p)
+            for i, layer in enumerate(self.layers)
+            for name, p in layer.named_parameters()
+        ]
+
+    def __getitem__(self, index: int) -> Layer:
+        return self.layers[index]
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def __iter__(self):
+        return iter(self.layers)
+
+    def __repr__(self) -> str:
+        inner = "".join(f"\n  ({i}) {layer}" for i, layer in enumerate(self.layers))
+        return f"Sequential({inner}\n)" if self.layers else "Sequential()"

@@ -1,0 +1,108 @@
+"""Layers with their own parameters or randomness: Dense and Dropout."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .core import Layer, Parameter, check_features
+from .init import INITIALIZERS
+
+
+class Dense(Layer):
+    """Fully connected layer ``y = x @ W + b``.
+
+    Shapes: x (N, n_in), W (n_in, n_out), b (n_out,), y (N, n_out).
+
+    Backward, for upstream gradient G = dL/dy of shape (N, n_out)::
+
+        dL/dW = x.T @ G          (n_in, n_out)
+        dL/db = sum over rows G  (n_out,)
+        dL/dx = G @ W.T          (N, n_in)
+
+    ``init`` is "xavier", "he" or "uniform" (see ``mlp.init``), drawn from ``rng``;
+    the bias starts at zero. ``bias=False`` drops b (useful before BatchNorm,
+    whose mean subtraction cancels any bias).
+    """
+
+    def __init__(
+        self,
+        n_in: int,
+        n_out: int,
+        *,
+        rng: np.random.Generator,
+        init: str = "xavier",
+        bias: bool = True,
+        dtype=np.float64,
+    ):
+        if n_in < 1 or n_out < 1:
+            raise ValueError(f"Dense: n_in and n_out must be positive, got {n_in} and {n_out}")
+        if init not in INITIALIZERS:
+            raise ValueError(f"Dense: unknown init {init!r}; choose from {sorted(INITIALIZERS)}")
+        if not isinstance(rng, np.random.Generator):
+            raise TypeError("Dense: rng must be a numpy Generator, e.g. np.random.default_rng(0)")
+        self.n_in, self.n_out = n_in, n_out
+        self.W = Parameter(INITIALIZERS[init](n_in, n_out, rng=rng, dtype=dtype), name="W")
+        self.b = Parameter(np.zeros(n_out, dtype=dtype), name="b") if bias else None
+        self.x = None  # input of the last forward pass, needed for dL/dW
+
+    def forward(self, x: np.ndarray, training: bool = True) -> np.ndarray:
+        x = check_features(self, x, self.n_in)
+        self.x = x
+        y = x @ self.W.value  # (N, n_out)
+        if self.b is not None:
+            y += self.b.value
+        return y
+
+    def backward(self, grad_y: np.ndarray) -> np.ndarray:  # grad_y: (N, n_out)
+        self._require_forward(self.x)
+        self._check_grad_shape(grad_y, (self.x.shape[0], self.n_out))
+        self.W.grad += self.x.T @ grad_y  # (n_in, n_out)
+        if self.b is not None:
+            self.b.grad += grad_y.sum(axis=0)  # (n_out,)
+        return grad_y @ self.W.value.T  # (N, n_in)
+
+    def parameters(self) -> list[Parameter]:
+        return [self.W] if self.b is None else [self.W, self.b]
+
+    def __repr__(self) -> str:
+        return f"Dense({self.n_in} -> {self.n_out}{'' if self.b is not None else ', bias=False'})"
+
+
+class Dropout(Layer):
+    """Inverted dropout with drop probability ``p``.
+
+    Training: each unit is kept with probability 1 - p and kept units are scaled
+    by 1 / (1 - p), so the expected output equals the input::
+
+        m_ij ~ Bernoulli(1 - p) / (1 - p) ;  y = m * x ;  dL/dx = m * dL/dy
+
+    Evaluation (``training=False``): the identity, with no rescaling needed.
+    """
+
+    def __init__(self, p: float, *, rng: np.random.Generator):
+        if not 0.0 <= p < 1.0:
+            raise ValueError(f"Dropout: p must be in [0, 1), got {p}")
+        if not isinstance(rng, np.random.Generator):
+            raise TypeError("Dropout: rng must be a numpy Generator, e.g. np.random.default_rng(0)")
+        self.p = p
+        self.rng = rng
+        self.mask = None  # scaled keep-mask of the last forward pass (None in evaluation)
+        self.out_shape = None
+
+    def forward(self, x: np.ndarray, training: bool = True) -> np.ndarray:
+        x = np.asarray(x)
+        self.out_shape = x.shape
+        if not training or self.p == 0.0:
+            self.mask = None
+            return x
+        keep = 1.0 - self.p
+        self.mask = (self.rng.random(x.shape) < keep).astype(x.dtype) / keep
+        return x * self.mask
+
+    def backward(self, grad_y: np.ndarray) -> np.ndarray:
+        self._require_forward(self.out_shape)
+        self._check_grad_shape(grad_y, self.out_shape)
+        return grad_y if self.mask is None else grad_y * self.mask
+
+    def __repr__(self) -> str:
+        return f"Dropout(p={self.p})"

@@ -1,0 +1,100 @@
+"""Batch normalization (Ioffe and Szegedy, 2015)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .core import Layer, Parameter, check_features
+
+
+class BatchNorm(Layer):
+    """Normalize each feature over the batch, then scale by gamma and shift by beta.
+
+    Training, for a batch x of shape (N, D)::
+
+        mu    = mean_i x_i                       (1) batch mean         (D,)
+        var   = mean_i (x_i - mu)**2             (2) biased variance    (D,)
+        xhat  = (x - mu) / sqrt(var + eps)       (3) normalize          (N, D)
+        y     = gamma * xhat + beta              (4) scale and shift    (N, D)
+
+    Backward, with G = dL/dy and dxhat = gamma * G::
+
+        dL/dbeta  = sum_i G_i
+        dL/dgamma = sum_i G_i * xhat_i
+        dL/dx     = (N * dxhat - sum_i dxhat_i - xhat * sum_i dxhat_i * xhat_i)
+                    / (N * sqrt(var + eps))
+
+    The running statistics follow PyTorch's convention, where ``momentum`` is the
+    weight of the new batch statistic and the running variance uses the unbiased
+    batch variance (N / (N - 1) * var)::
+
+        running_mean = (1 - momentum) * running_mean + momentum * mu
+        running_var  = (1 - momentum) * running_var  + momentum * var * N / (N - 1)
+
+    Evaluation (``training=False``) normalizes with the running statistics, so
+    the output of one example does not depend on the rest of the batch.
+    """
+
+    def __init__(self, n_features: int, momentum: float = 0.1, eps: float = 1e-5, dtype=np.float64):
+        if n_features < 1:
+            raise ValueError(f"BatchNorm: n_features must be positive, got {n_features}")
+        if not 0.0 <= momentum <= 1.0:
+            raise ValueError(f"BatchNorm: momentum must be in [0, 1], got {momentum}")
+        if not eps > 0:
+            raise ValueError(f"BatchNorm: eps must be > 0, got {eps}")
+        self.n_features = n_features
+        self.momentum = momentum
+        self.eps = eps
+        self.gamma = Parameter(np.ones(n_features, dtype=dtype), name="gamma")
+        self.beta = Parameter(np.zeros(n_features, dtype=dtype), name="beta")
+        self.running_mean = np.zeros(n_features, dtype=dtype)
+        self.running_var = np.ones(n_features, dtype=dtype)
+        # cached by forward for backward
+        self.xhat = None  # (N, D) normalized input
+        self.inv_std = None  # (D,) 1 / sqrt(var + eps) of the statistics used
+        self.training = None  # mode of the last forward pass
+
+    def forward(self, x: np.ndarray, training: bool = True) -> np.ndarray:
+        x = check_features(self, x, self.n_features)
+        n = x.shape[0]
+        if training:
+            if n < 2:
+                raise ValueError(
+                    f"{self} needs at least 2 examples per batch in training, got shape {x.shape}; "
+                    "use training=False to normalize with the running statistics"
+                )
+            mu = x.mean(axis=0)  # (D,)
+            centered = x - mu  # (N, D)
+            var = np.mean(centered**2, axis=0)  # (D,) biased
+            m = self.momentum
+            self.running_mean = (1 - m) * self.running_mean + m * mu
+            self.running_var = (1 - m) * self.running_var + m * var * (n / (n - 1))
+        else:
+            centered = x - self.running_mean
+            var = self.running_var
+        self.inv_std = 1.0 / np.sqrt(var + self.eps)
+        self.xhat = centered * self.inv_std
+        self.training = training
+        return self.gamma.value * self.xhat + self.beta.value
+
+    def backward(self, grad_y: np.ndarray) -> np.ndarray:  # grad_y: (N, D)
+        self._require_forward(self.xhat)
+        self._check_grad_shape(grad_y, self.xhat.shape)
+        self.beta.grad += grad_y.sum(axis=0)  # (D,)
+        self.gamma.grad += (grad_y * self.xhat).sum(axis=0)  # (D,)
+        grad_xhat = grad_y * self.gamma.value  # (N, D)
+        if not self.training:
+            # running statistics are constants: y is affine in x
+            return grad_xhat * self.inv_std
+        n = grad_y.shape[0]
+        return (
+            n * grad_xhat
+            - grad_xhat.sum(axis=0)
+            - self.xhat * (grad_xhat * self.xhat).sum(axis=0)
+        ) * (self.inv_std / n)  # (N, D)
+
+    def parameters(self) -> list[Parameter]:
+        return [self.gamma, self.beta]
+
+    def __repr__(self) -> str:
+        return f"BatchNorm({self.n_features})"

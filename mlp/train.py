@@ -1,0 +1,165 @@
+"""The training loop: ``fit`` returns a ``History``; ``predict`` and ``accuracy`` evaluate.
+
+One step of ``fit`` is exactly the loop a chapter writes by hand::
+
+    optimizer.zero_grad()
+    loss_value = loss.forward(model.forward(X_batch, training=True), y_batch)
+    model.backward(loss.backward())
+    optimizer.step()
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .core import Layer
+from .data import minibatches
+
+
+@dataclass
+class History:
+    """Per-epoch records of a ``fit`` run (one entry per epoch in each list).
+
+    ``loss`` and ``accuracy`` are averages over the epoch's training batches (in
+    training mode, as the network was while it learned); ``val_loss`` and
+    ``val_accuracy`` are measured after the epoch in evaluation mode. Accuracy
+    lists stay empty when the targets are not class labels.
+    """
+
+    loss: list[float] = field(default_factory=list)
+    accuracy: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    val_accuracy: list[float] = field(default_factory=list)
+
+    @property
+    def epochs(self) -> int:
+        return len(self.loss)
+
+    def __repr__(self) -> str:
+        last = ", ".join(
+            f"{name}={values[-1]:.4g}"
+            for name, values in vars(self).items()
+            if values
+        )
+        return f"History(epochs={self.epochs}{', ' if last else ''}{last})"
+
+
+def _class_labels(y: np.ndarray) -> np.ndarray | None:
+    """Targets as int class labels, or None if they are not labels.
+
+    Accepted: int labels (N,); one-hot rows (N, C); 0/1 targets (N,) or (N, 1).
+    """
+    y = np.asarray(y)
+    if y.ndim == 1 and np.issubdtype(y.dtype, np.integer):
+        return y
+    if not np.all((y == 0) | (y == 1)):
+        return None
+    if y.ndim == 2 and y.shape[1] > 1:
+        return y.argmax(axis=1) if np.all(y.sum(axis=1) == 1) else None
+    return y.reshape(len(y)).astype(np.int64)
+
+
+def _predicted_classes(outputs: np.ndarray) -> np.ndarray:
+    """argmax over columns; for a single output column, the class is output > 0.5."""
+    if outputs.ndim == 2 and outputs.shape[1] > 1:
+        return outputs.argmax(axis=1)
+    return (outputs.reshape(len(outputs)) > 0.5).astype(np.int64)
+
+
+def predict(model: Layer, X: np.ndarray) -> np.ndarray:
+    """The model's outputs for ``X`` in evaluation mode (running statistics, no dropout)."""
+    return model.forward(X, training=False)
+
+
+def accuracy(model: Layer, X: np.ndarray, y: np.ndarray) -> float:
+    """Fraction of rows whose predicted class equals the true class.
+
+    ``y`` holds int labels, one-hot rows, or 0/1 targets for a single output unit.
+    """
+    labels = _class_labels(y)
+    if labels is None:
+        raise ValueError("accuracy: y must be int labels, one-hot rows, or 0/1 targets")
+    return float(np.mean(_predicted_classes(predict(model, X)) == labels))
+
+
+def _check_data(name: str, X, y) -> tuple[np.ndarray, np.ndarray]:
+    X, y = np.asarray(X), np.asarray(y)
+    if X.ndim != 2:
+        raise ValueError(f"fit: {name} inputs must be 2-D (N, features), got shape {X.shape}")
+    if len(X) != len(y):
+        raise ValueError(f"fit: {name} inputs have {len(X)} rows but the targets have {len(y)}")
+    if not np.all(np.isfinite(X)):
+        raise ValueError(f"fit: {name} inputs contain NaN or inf")
+    if not np.all(np.isfinite(y)):
+        raise ValueError(f"fit: {name} targets contain NaN or inf")
+    return X, y
+
+
+def fit(
+    model: Layer,
+    loss,
+    optimizer,
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    epochs: int,
+    batch_size: int | None = None,
+    rng: np.random.Generator | None = None,
+    validation: tuple[np.ndarray, np.ndarray] | None = None,
+    verbose: int = 0,
+) -> History:
+    """Train ``model`` with mini-batch gradient descent and return its ``History``.
+
+    batch_size: rows per step; None means the full batch (one step per epoch).
+    rng: a Generator to shuffle the rows every epoch; None keeps their order.
+    validation: (X_val, y_val), evaluated after each epoch in evaluation mode.
+    verbose: k > 0 prints a line every k epochs (and after the last).
+
+    Raises FloatingPointError naming the epoch if the loss stops being finite.
+    """
+    if epochs < 1:
+        raise ValueError(f"fit: epochs must be positive, got {epochs}")
+    X, y = _check_data("training", X, y)
+    batch_size = len(X) if batch_size is None else batch_size
+    if validation is not None:
+        X_val, y_val = _check_data("validation", *validation)
+    labels = _class_labels(y)
+    history = History()
+    # Overflow shows up as a non-finite loss, reported below with the epoch; numpy's
+    # own warnings would only repeat it less clearly.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        for epoch in range(1, epochs + 1):
+            total_loss, correct = 0.0, 0
+            for X_batch, y_batch in minibatches(X, y, batch_size, rng):
+                optimizer.zero_grad()
+                outputs = model.forward(X_batch, training=True)
+                batch_loss = loss.forward(outputs, y_batch)
+                if not math.isfinite(batch_loss):
+                    raise FloatingPointError(
+                        f"fit: the training loss became {batch_loss} at epoch {epoch}; "
+                        "try a lower learning rate, gradient clipping, or smaller input values"
+                    )
+                model.backward(loss.backward())
+                optimizer.step()
+                total_loss += batch_loss * len(X_batch)
+                if labels is not None:
+                    correct += int(np.sum(_predicted_classes(outputs) == _class_labels(y_batch)))
+            history.loss.append(total_loss / len(X))
+            if labels is not None:
+                history.accuracy.append(correct / len(X))
+            if validation is not None:
+                history.val_loss.append(loss.forward(predict(model, X_val), y_val))
+                if labels is not None:
+                    history.val_accuracy.append(accuracy(model, X_val, y_val))
+            if verbose and (epoch % verbose == 0 or epoch == epochs):
+                print(_progress_line(history, epoch, epochs))
+    return history
+
+
+def _progress_line(history: History, epoch: int, epochs: int) -> str:
+    parts = [f"epoch {epoch:>{len(str(epochs))}}/{epochs}"]
+    parts += [f"{name} {values[-1]:.4f}" for name, values in vars(history).items() if values]
+    return "  ".join(parts)
