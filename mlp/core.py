@@ -129,9 +129,7 @@ class Sequential(Layer):
 
     def named_parameters(self) -> list[tuple[str, Parameter]]:
         return [
-            (f"{i}.{name}", p)
-            for i, layer in enumerate(self.layers)
-            for name, p in layer.named_parameters()
+            (f"{i}.{name}", p) for i, layer in enumerate(self.layers) for name, p in layer.named_parameters()
         ]
 
     def __getitem__(self, index: int) -> Layer:

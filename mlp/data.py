@@ -71,7 +71,7 @@ def digits(
     if rng is not None:
         order = _generator(rng).permutation(len(y))
         X, y = X[order], y[order]
-    n_train = len(y) - int(round(val_fraction * len(y)))
+    n_train = len(y) - round(val_fraction * len(y))
     return X[:n_train], y[:n_train], X[n_train:], y[n_train:]
 
 
@@ -79,9 +79,13 @@ def one_hot(labels, n_classes: int) -> np.ndarray:
     """Rows of the identity: ``one_hot([2, 0], 3) == [[0, 0, 1], [1, 0, 0]]`` (float64)."""
     labels = np.asarray(labels)
     if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer):
-        raise ValueError(f"one_hot: labels must be a 1-D integer array, got shape {labels.shape}, dtype {labels.dtype}")
+        raise ValueError(
+            f"one_hot: labels must be a 1-D integer array, got shape {labels.shape}, dtype {labels.dtype}"
+        )
     if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
-        raise ValueError(f"one_hot: labels must be in [0, {n_classes - 1}], got [{labels.min()}, {labels.max()}]")
+        raise ValueError(
+            f"one_hot: labels must be in [0, {n_classes - 1}], got [{labels.min()}, {labels.max()}]"
+        )
     out = np.zeros((labels.size, n_classes), dtype=np.float64)
     out[np.arange(labels.size), labels] = 1.0
     return out

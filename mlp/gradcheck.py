@@ -28,7 +28,9 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, eps: flo
     if not eps > 0:
         raise ValueError(f"numerical_gradient: eps must be > 0, got {eps}")
     if not isinstance(x, np.ndarray) or not np.issubdtype(x.dtype, np.floating):
-        raise TypeError("numerical_gradient: x must be a floating-point numpy array (it is perturbed in place)")
+        raise TypeError(
+            "numerical_gradient: x must be a floating-point numpy array (it is perturbed in place)"
+        )
     grad = np.zeros(x.shape, dtype=np.float64)
     for index in np.ndindex(x.shape):
         original = x[index]
@@ -64,7 +66,9 @@ def _random_generators(layer: Layer) -> list[np.random.Generator]:
     return found
 
 
-def check_gradients(model: Layer, loss, x: np.ndarray, y: np.ndarray, *, eps: float = 1e-6) -> dict[str, float]:
+def check_gradients(
+    model: Layer, loss, x: np.ndarray, y: np.ndarray, *, eps: float = 1e-6
+) -> dict[str, float]:
     """Relative error between backpropagated and central-difference gradients.
 
     Returns ``{parameter name: error, ..., "input": error}`` with names from

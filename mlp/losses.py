@@ -142,5 +142,7 @@ class CrossEntropyLoss(Loss):
                 hint = ""
             raise ValueError(f"{self}: labels must be integers, got dtype {y.dtype}{hint}")
         if y.size and (y.min() < 0 or y.max() >= c):
-            raise ValueError(f"{self}: labels must be in [0, {c - 1}] for {c} classes, got [{y.min()}, {y.max()}]")
+            raise ValueError(
+                f"{self}: labels must be in [0, {c - 1}] for {c} classes, got [{y.min()}, {y.max()}]"
+            )
         return y

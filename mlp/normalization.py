@@ -87,11 +87,9 @@ class BatchNorm(Layer):
             # running statistics are constants: y is affine in x
             return grad_xhat * self.inv_std
         n = grad_y.shape[0]
-        return (
-            n * grad_xhat
-            - grad_xhat.sum(axis=0)
-            - self.xhat * (grad_xhat * self.xhat).sum(axis=0)
-        ) * (self.inv_std / n)  # (N, D)
+        return (n * grad_xhat - grad_xhat.sum(axis=0) - self.xhat * (grad_xhat * self.xhat).sum(axis=0)) * (
+            self.inv_std / n
+        )  # (N, D)
 
     def parameters(self) -> list[Parameter]:
         return [self.gamma, self.beta]

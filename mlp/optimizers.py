@@ -106,7 +106,9 @@ class Adagrad(Optimizer):
     G <- G + g * g ;  theta <- theta - lr * g / (sqrt(G) + eps)
     """
 
-    def __init__(self, params: Iterable[Parameter], lr: float = 0.01, eps: float = 1e-10, weight_decay: float = 0.0):
+    def __init__(
+        self, params: Iterable[Parameter], lr: float = 0.01, eps: float = 1e-10, weight_decay: float = 0.0
+    ):
         super().__init__(params, lr, weight_decay)
         _check_eps(eps)
         self.eps = eps

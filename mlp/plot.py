@@ -43,7 +43,17 @@ def decision_boundary(
     n_classes = int(max(classes.max(), labels.max())) + 1
     levels = np.arange(n_classes + 1) - 0.5
     ax.contourf(g0, g1, classes, levels=levels, cmap=cmap, alpha=0.3)
-    ax.scatter(X[:, 0], X[:, 1], c=labels, cmap=cmap, vmin=0, vmax=n_classes - 1, s=14, edgecolors="k", linewidths=0.4)
+    ax.scatter(
+        X[:, 0],
+        X[:, 1],
+        c=labels,
+        cmap=cmap,
+        vmin=0,
+        vmax=n_classes - 1,
+        s=14,
+        edgecolors="k",
+        linewidths=0.4,
+    )
     ax.set_xlim(x0_min, x0_max)
     ax.set_ylim(x1_min, x1_max)
     ax.set_xlabel("$x_1$")

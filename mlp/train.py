@@ -39,11 +39,7 @@ class History:
         return len(self.loss)
 
     def __repr__(self) -> str:
-        last = ", ".join(
-            f"{name}={values[-1]:.4g}"
-            for name, values in vars(self).items()
-            if values
-        )
+        last = ", ".join(f"{name}={values[-1]:.4g}" for name, values in vars(self).items() if values)
         return f"History(epochs={self.epochs}{', ' if last else ''}{last})"
 
 

@@ -1,0 +1,54 @@
+# Backpropagation from Scratch: set up, build, test.
+#   make book    set everything up and build the HTML book into _build/html
+#   make test    run every test: lint, unit and property tests, notebook hygiene,
+#                nbval (stored outputs reproduce), and the strict book build
+#   make notebooks [NB=chapters/01_x.ipynb]   re-execute chapter notebooks in place
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# One BLAS thread and a fixed hash seed: the settings the stored outputs were made with.
+export OPENBLAS_NUM_THREADS := 1
+export OMP_NUM_THREADS := 1
+export PYTHONHASHSEED := 0
+
+.PHONY: setup book test lint unit nbval build-strict notebooks clean
+
+setup: $(VENV)/.installed _vendor/mathjax/.version
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+_vendor/mathjax/.version: tools/vendor_mathjax.sh
+	bash tools/vendor_mathjax.sh
+
+book: setup
+	$(BIN)/jupyter-book build --all .
+	@echo "Open _build/html/index.html in a browser."
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+unit: setup
+	$(BIN)/pytest
+
+nbval: setup
+	$(BIN)/pytest --nbval chapters
+
+build-strict: setup
+	rm -rf _build
+	$(BIN)/jupyter-book build --all . -W -n --keep-going
+
+test: lint unit nbval build-strict
+
+NB ?= chapters/*.ipynb
+notebooks: setup
+	$(BIN)/python tools/run_notebooks.py $(NB)
+
+clean:
+	rm -rf _build .pytest_cache .hypothesis .ruff_cache
