@@ -88,6 +88,18 @@ class Layer:
             )
 
 
+def as_generator(rng, owner: str) -> np.random.Generator:
+    """``rng`` as a numpy Generator: a Generator is used as is, an int seeds a new one."""
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
+        return np.random.default_rng(int(rng))
+    raise TypeError(
+        f"{owner}: rng must be a numpy Generator (e.g. np.random.default_rng(0)) or an int seed, "
+        f"got {type(rng).__name__}"
+    )
+
+
 def check_features(layer: Layer, x, n_features: int) -> np.ndarray:
     """Return ``x`` as an array of shape (N, n_features), or raise a ValueError naming ``layer``."""
     x = np.asarray(x)

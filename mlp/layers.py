@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .core import Layer, Parameter, check_features
+from .core import Layer, Parameter, as_generator, check_features
 from .init import INITIALIZERS
 
 
@@ -19,7 +19,8 @@ class Dense(Layer):
         dL/db = sum over rows G  (n_out,)
         dL/dx = G @ W.T          (N, n_in)
 
-    ``init`` is "xavier", "he" or "uniform" (see ``mlp.init``), drawn from ``rng``;
+    ``init`` is "xavier", "he" or "uniform" (see ``mlp.init``), drawn from ``rng``
+    (a Generator, shared by all layers of a model, or an int seed);
     the bias starts at zero. ``bias=False`` drops b (useful before BatchNorm,
     whose mean subtraction cancels any bias).
     """
@@ -38,8 +39,7 @@ class Dense(Layer):
             raise ValueError(f"Dense: n_in and n_out must be positive, got {n_in} and {n_out}")
         if init not in INITIALIZERS:
             raise ValueError(f"Dense: unknown init {init!r}; choose from {sorted(INITIALIZERS)}")
-        if not isinstance(rng, np.random.Generator):
-            raise TypeError("Dense: rng must be a numpy Generator, e.g. np.random.default_rng(0)")
+        rng = as_generator(rng, "Dense")
         self.n_in, self.n_out = n_in, n_out
         self.W = Parameter(INITIALIZERS[init](n_in, n_out, rng=rng, dtype=dtype), name="W")
         self.b = Parameter(np.zeros(n_out, dtype=dtype), name="b") if bias else None
@@ -82,10 +82,8 @@ class Dropout(Layer):
     def __init__(self, p: float, *, rng: np.random.Generator):
         if not 0.0 <= p < 1.0:
             raise ValueError(f"Dropout: p must be in [0, 1), got {p}")
-        if not isinstance(rng, np.random.Generator):
-            raise TypeError("Dropout: rng must be a numpy Generator, e.g. np.random.default_rng(0)")
         self.p = p
-        self.rng = rng
+        self.rng = as_generator(rng, "Dropout")
         self.mask = None  # scaled keep-mask of the last forward pass (None in evaluation)
         self.out_shape = None
 
