@@ -7,6 +7,8 @@ All of them accept any batch shape and keep the input's dtype.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .core import Layer
@@ -91,12 +93,26 @@ class ELU(_Activation):
         return f"ELU(alpha={self.alpha})"
 
 
+@functools.cache
+def _exp_limit(dtype) -> float:
+    """The largest whole exponent whose exp is finite in ``dtype``: 709 for float64, 88 for float32."""
+    return float(np.floor(np.log(np.finfo(dtype).max)))
+
+
 def sigmoid(x: np.ndarray) -> np.ndarray:
-    """1 / (1 + exp(-x)) without overflow: with e = exp(-|x|) in (0, 1],
-    sigmoid(x) = 1 / (1 + e) for x >= 0 and e / (1 + e) for x < 0."""
+    """1 / (1 + exp(-x)), without overflow.
+
+    exp(-x) overflows for x below about -709.8 (float64); clipping the exponent at 709
+    changes only results below 1e-307, which round to (almost) zero anyway. The steps run in place on one
+    buffer: five passes over the data and no other temporaries.
+    """
     x = np.asarray(x)
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0, e) / (1.0 + e)
+    dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
+    t = np.negative(x, dtype=dtype)
+    np.minimum(t, _exp_limit(dtype), out=t)
+    np.exp(t, out=t)
+    t += 1.0
+    return np.reciprocal(t, out=t)
 
 
 class Sigmoid(_Activation):
@@ -136,16 +152,16 @@ class Tanh(_Activation):
 def softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
     """exp(z_i - max z) / sum_j exp(z_j - max z): shifting by the max changes nothing
     mathematically and keeps every exponent <= 0, so nothing overflows."""
-    z = np.asarray(z)
-    e = np.exp(z - z.max(axis=axis, keepdims=True))
-    return e / e.sum(axis=axis, keepdims=True)
+    e = np.exp(z - np.max(z, axis=axis, keepdims=True))
+    e /= e.sum(axis=axis, keepdims=True)
+    return e
 
 
 def log_softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
     """log softmax(z) = (z - m) - log sum_j exp(z_j - m), with m = max z; never log(0)."""
-    z = np.asarray(z)
-    shifted = z - z.max(axis=axis, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+    shifted = z - np.max(z, axis=axis, keepdims=True)
+    shifted -= np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+    return shifted
 
 
 class Softmax(_Activation):

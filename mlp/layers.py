@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .core import Layer, Parameter, as_generator, check_features
+from .core import Layer, Parameter, as_generator, batch_sum, check_features
 from .init import INITIALIZERS
 
 
@@ -58,7 +58,7 @@ class Dense(Layer):
         self._check_grad_shape(grad_y, (self.x.shape[0], self.n_out))
         self.W.grad += self.x.T @ grad_y  # (n_in, n_out)
         if self.b is not None:
-            self.b.grad += grad_y.sum(axis=0)  # (n_out,)
+            self.b.grad += batch_sum(grad_y)  # (n_out,)
         return grad_y @ self.W.value.T  # (N, n_in)
 
     def parameters(self) -> list[Parameter]:

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .activations import log_softmax
-
 
 def _require_forward(loss, cache) -> None:
     if cache is None:
@@ -54,7 +52,7 @@ class MSELoss(Loss):
     def forward(self, y_pred, y_true) -> float:
         y_pred, y_true = self._same_shape(y_pred, y_true)
         self.diff = y_pred - y_true
-        return float(np.mean(self.diff**2))
+        return float(np.vdot(self.diff, self.diff)) / self.diff.size  # sum of squares in one BLAS call
 
     def backward(self) -> np.ndarray:
         _require_forward(self, self.diff)
@@ -116,20 +114,23 @@ class CrossEntropyLoss(Loss):
         else:
             z, self.y = self._same_shape(z, y)
             self.labels = None
-        log_p = log_softmax(z)  # (N, C)
-        self.p = np.exp(log_p)
-        if self.labels is not None:
-            return float(-log_p[np.arange(n), self.labels].mean())
-        return float(-(self.y * log_p).sum() / n)
+        shifted = z - np.max(z, axis=1, keepdims=True)  # (N, C), every entry <= 0
+        self.p = np.exp(shifted)
+        total = self.p.sum(axis=1, keepdims=True)  # (N, 1), in [1, C]: its log is safe
+        self.p /= total  # softmax(z)
+        log_total = np.log(total)
+        if self.labels is not None:  # log p_n,label = shifted_n,label - log_total_n
+            rows = np.arange(n)
+            return float(np.mean(log_total[:, 0] - shifted[rows, self.labels]))
+        return float(-np.vdot(self.y, shifted - log_total) / n)
 
     def backward(self) -> np.ndarray:  # (N, C)
         _require_forward(self, self.p)
         n = self.p.shape[0]
         if self.labels is None:
             return (self.p - self.y) / n
-        grad = self.p.copy()
-        grad[np.arange(n), self.labels] -= 1.0  # p - Y without building the one-hot Y
-        grad /= n
+        grad = self.p / n
+        grad[np.arange(n), self.labels] -= 1.0 / n  # (p - Y) / N without building the one-hot Y
         return grad
 
     def _labels(self, y: np.ndarray, n: int, c: int) -> np.ndarray:

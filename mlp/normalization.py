@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .core import Layer, Parameter, check_features
+from .core import Layer, Parameter, batch_sum, check_features
 
 
 class BatchNorm(Layer):
@@ -17,12 +17,14 @@ class BatchNorm(Layer):
         xhat  = (x - mu) / sqrt(var + eps)       (3) normalize          (N, D)
         y     = gamma * xhat + beta              (4) scale and shift    (N, D)
 
-    Backward, with G = dL/dy and dxhat = gamma * G::
+    Backward, with G = dL/dy (sums over the batch index i)::
 
         dL/dbeta  = sum_i G_i
         dL/dgamma = sum_i G_i * xhat_i
-        dL/dx     = (N * dxhat - sum_i dxhat_i - xhat * sum_i dxhat_i * xhat_i)
-                    / (N * sqrt(var + eps))
+        dL/dx     = gamma / (N * sqrt(var + eps)) * (N * G - dL/dbeta - xhat * dL/dgamma)
+
+    The last line is the compact form of the three paths from x to the loss: through
+    xhat directly, through the mean, and through the variance.
 
     The running statistics follow PyTorch's convention, where ``momentum`` is the
     weight of the new batch statistic and the running variance uses the unbiased
@@ -63,33 +65,39 @@ class BatchNorm(Layer):
                     f"{self} needs at least 2 examples per batch in training, got shape {x.shape}; "
                     "use training=False to normalize with the running statistics"
                 )
-            mu = x.mean(axis=0)  # (D,)
+            mu = batch_sum(x) / n  # (D,)
             centered = x - mu  # (N, D)
-            var = np.mean(centered**2, axis=0)  # (D,) biased
+            var = batch_sum(centered * centered) / n  # (D,) biased
             m = self.momentum
             self.running_mean = (1 - m) * self.running_mean + m * mu
             self.running_var = (1 - m) * self.running_var + m * var * (n / (n - 1))
         else:
             centered = x - self.running_mean
             var = self.running_var
-        self.inv_std = 1.0 / np.sqrt(var + self.eps)
-        self.xhat = centered * self.inv_std
+        self.inv_std = 1.0 / np.sqrt(var + self.eps)  # (D,)
+        centered *= self.inv_std  # in place: `centered` becomes xhat, saving one (N, D) array
+        self.xhat = centered
         self.training = training
-        return self.gamma.value * self.xhat + self.beta.value
+        y = self.xhat * self.gamma.value
+        y += self.beta.value
+        return y
 
     def backward(self, grad_y: np.ndarray) -> np.ndarray:  # grad_y: (N, D)
         self._require_forward(self.xhat)
         self._check_grad_shape(grad_y, self.xhat.shape)
-        self.beta.grad += grad_y.sum(axis=0)  # (D,)
-        self.gamma.grad += (grad_y * self.xhat).sum(axis=0)  # (D,)
-        grad_xhat = grad_y * self.gamma.value  # (N, D)
+        grad_beta = batch_sum(grad_y)  # (D,)
+        grad_gamma = batch_sum(grad_y * self.xhat)  # (D,)
+        self.beta.grad += grad_beta
+        self.gamma.grad += grad_gamma
         if not self.training:
             # running statistics are constants: y is affine in x
-            return grad_xhat * self.inv_std
+            return grad_y * (self.gamma.value * self.inv_std)
         n = grad_y.shape[0]
-        return (n * grad_xhat - grad_xhat.sum(axis=0) - self.xhat * (grad_xhat * self.xhat).sum(axis=0)) * (
-            self.inv_std / n
-        )  # (N, D)
+        grad_x = n * grad_y  # (N, D)
+        grad_x -= grad_beta
+        grad_x -= self.xhat * grad_gamma
+        grad_x *= self.gamma.value * (self.inv_std / n)
+        return grad_x
 
     def parameters(self) -> list[Parameter]:
         return [self.gamma, self.beta]

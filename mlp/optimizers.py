@@ -95,8 +95,10 @@ class SGD(Optimizer):
         for i, p in enumerate(self.params):
             g = self._gradient(p)
             if mu:
-                self.v[i] = mu * self.v[i] + g
-                g = g + mu * self.v[i] if self.nesterov else self.v[i]
+                v = self.v[i]
+                v *= mu
+                v += g
+                g = g + mu * v if self.nesterov else v
             p.value -= self.lr * g
 
 
@@ -146,8 +148,10 @@ class RMSprop(Optimizer):
     def step(self) -> None:
         for i, p in enumerate(self.params):
             g = self._gradient(p)
-            self.s[i] = self.alpha * self.s[i] + (1 - self.alpha) * g * g
-            p.value -= self.lr * g / (np.sqrt(self.s[i]) + self.eps)
+            s = self.s[i]
+            s *= self.alpha
+            s += (1 - self.alpha) * g * g
+            p.value -= self.lr * g / (np.sqrt(s) + self.eps)
 
 
 class Adam(Optimizer):
@@ -186,8 +190,11 @@ class Adam(Optimizer):
         b1, b2 = self.beta1, self.beta2
         for i, p in enumerate(self.params):
             g = self._gradient(p)
-            self.m[i] = b1 * self.m[i] + (1 - b1) * g
-            self.s[i] = b2 * self.s[i] + (1 - b2) * g * g
-            m_hat = self.m[i] / (1 - b1**self.t)
-            s_hat = self.s[i] / (1 - b2**self.t)
+            m, s = self.m[i], self.s[i]  # updated in place: no new arrays per step
+            m *= b1
+            m += (1 - b1) * g
+            s *= b2
+            s += (1 - b2) * g * g
+            m_hat = m / (1 - b1**self.t)
+            s_hat = s / (1 - b2**self.t)
             p.value -= self.lr * m_hat / (np.sqrt(s_hat) + self.eps)

@@ -142,7 +142,7 @@ def fit(
                 optimizer.step()
                 total_loss += batch_loss * len(X_batch)
                 if labels is not None:
-                    correct += int(np.sum(_predicted_classes(outputs) == _class_labels(y_batch)))
+                    correct += np.count_nonzero(_predicted_classes(outputs) == _class_labels(y_batch))
             history.loss.append(total_loss / len(X))
             if labels is not None:
                 history.accuracy.append(correct / len(X))

@@ -331,3 +331,9 @@ def test_log_softmax_is_finite_and_never_takes_log_zero(magnitude):
     assert_finite(log_p)
     # log sum exp(z) = max(z) = |m|: the other terms are exp(<= -1e3) = 0 in float64
     np.testing.assert_allclose(log_p, z - abs(magnitude), rtol=1e-12)
+
+
+def test_sequential_rejects_the_same_layer_object_twice(rng):
+    dense = mlp.Dense(3, 3, rng=rng)
+    with pytest.raises(ValueError, match=r"item 2 is the same Dense\(3 -> 3\) object as item 0"):
+        mlp.Sequential(dense, mlp.ReLU(), dense)

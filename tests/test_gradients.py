@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import mlp
+from mlp.core import batch_sum
 
 TOL = 1e-7
 BATCHNORM_TOL = 1e-8
@@ -303,3 +304,10 @@ def test_relative_error_is_symmetric(rng):
 def test_relative_error_raises_on_shape_mismatch_instead_of_broadcasting():
     with pytest.raises(ValueError, match="shapes differ"):
         mlp.relative_error(np.zeros(3), np.zeros((3, 1)))
+
+
+@settings(max_examples=25, deadline=None, derandomize=True)
+@given(rows=st.integers(1, 40), cols=st.integers(1, 12), seed=st.integers(0, 2**32 - 1))
+def test_batch_sum_equals_the_sum_over_rows(rows, cols, seed):
+    a = np.random.default_rng(seed).normal(size=(rows, cols)) * 10
+    np.testing.assert_allclose(batch_sum(a), a.sum(axis=0), rtol=1e-12, atol=1e-12)
