@@ -18,8 +18,9 @@ class _Activation(Layer):
     """Shared check: forward has run and the gradient has the shape of the cached array."""
 
     def _checked(self, grad_y: np.ndarray, cache) -> np.ndarray:
-        self._require_forward(cache)
-        self._check_grad_shape(grad_y, cache.shape)
+        if cache is None or grad_y.shape != cache.shape:  # one test on the hot path
+            self._require_forward(cache)
+            self._check_grad_shape(grad_y, cache.shape)
         return grad_y
 
 
@@ -129,7 +130,9 @@ class Sigmoid(_Activation):
         return self.y
 
     def backward(self, grad_y: np.ndarray) -> np.ndarray:
-        return self._checked(grad_y, self.y) * self.y * (1.0 - self.y)
+        grad_x = self._checked(grad_y, self.y) * self.y
+        grad_x *= 1.0 - self.y
+        return grad_x
 
 
 class Tanh(_Activation):

@@ -7,7 +7,9 @@ are those of the PyTorch documentation for ``torch.optim`` (with their default
 hyper-parameters), so results can be checked against it.
 
 With ``weight_decay`` = lambda > 0, every rule starts from g = grad + lambda * theta,
-the gradient of the loss plus (lambda / 2) * ||theta||**2 (L2 regularization).
+the gradient of the loss plus (lambda / 2) * ||theta||**2 (L2 regularization). It
+applies to every parameter the optimizer holds, biases included; to decay only the
+weights, give the weights and the biases to two optimizers.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ class Optimizer:
 
     def zero_grad(self) -> None:
         for p in self.params:
-            p.zero_grad()
+            p.grad.fill(0.0)
 
     def step(self) -> None:
         raise NotImplementedError
