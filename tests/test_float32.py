@@ -36,7 +36,9 @@ def test_float32_model_matches_float64_to_single_precision(rng):
         p.value = p.value.astype(np.float64)
         p.grad = np.zeros_like(p.value)
     x = rng.normal(size=(16, 4))
-    np.testing.assert_allclose(model32.forward(x.astype(np.float32)), model64.forward(x), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(
+        model32.forward(x.astype(np.float32)), model64.forward(x), rtol=1e-4, atol=1e-5
+    )
 
 
 def test_check_gradients_on_a_float32_model_runs_in_float64(rng):
