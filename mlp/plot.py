@@ -107,7 +107,7 @@ def optimizer_paths(
     if log_levels and np.ndim(levels) == 0:
         low = max(fz.min(), 1e-12 * max(fz.max(), 1e-12))
         levels = np.geomspace(low, fz.max(), int(levels))
-    ax.contour(gx, gy, fz, levels=levels, cmap="Greys", linewidths=0.6)
+    ax.contour(gx, gy, fz, levels=levels, colors="0.6", linewidths=0.6)  # one mid grey: every level visible
     for name, path in paths.items():
         path = np.asarray(path).reshape(-1, 2)
         ax.plot(path[:, 0], path[:, 1], marker="o", markersize=2.5, linewidth=1.2, label=name)

@@ -89,6 +89,10 @@ def run(path: Path) -> float:
     start = time.perf_counter()
     client.execute()
     elapsed = time.perf_counter() - start
+    for index, cell in enumerate(nb.cells):  # e.g. an error raised while a figure is drawn
+        stored_error = any(o.output_type == "error" for o in cell.get("outputs", []))
+        if stored_error and "raises-exception" not in cell.metadata.get("tags", []):
+            raise RuntimeError(f"cell {index} stored an error but is not tagged raises-exception")
     for cell in nb.cells:  # older nbclient versions add these even with record_timing=False
         cell.metadata.pop("execution", None)
     nb.metadata.get("language_info", {}).pop("version", None)  # 3.11.7 vs 3.11.9 is churn, not change
