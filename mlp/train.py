@@ -115,6 +115,10 @@ def fit(
     verbose: k > 0 prints a line every k epochs (and after the last).
 
     Raises FloatingPointError naming the epoch if the loss stops being finite.
+
+    ``fit(..., epochs=1)`` called in a loop trains exactly as one call with more
+    epochs (the optimizer and ``rng`` keep their state), which leaves room for
+    anything to run between epochs: early stopping, a learning-rate schedule.
     """
     if epochs < 1:
         raise ValueError(f"fit: epochs must be positive, got {epochs}")
