@@ -7,8 +7,6 @@ All of them accept any batch shape and keep the input's dtype.
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
 from .core import Layer
@@ -94,23 +92,24 @@ class ELU(_Activation):
         return f"ELU(alpha={self.alpha})"
 
 
-@functools.cache
-def _exp_limit(dtype) -> float:
-    """The largest whole exponent whose exp is finite in ``dtype``: 709 for float64, 88 for float32."""
-    return float(np.floor(np.log(np.finfo(dtype).max)))
+# The largest whole exponent whose exp is finite: 709 for float64, 88 for float32.
+_EXP_LIMIT = {
+    np.dtype(t): float(np.floor(np.log(np.finfo(t).max))) for t in (np.float16, np.float32, np.float64)
+}
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
     """1 / (1 + exp(-x)), without overflow.
 
     exp(-x) overflows for x below about -709.8 (float64); clipping the exponent at 709
-    changes only results below 1e-307, which round to (almost) zero anyway. The steps run in place on one
-    buffer: five passes over the data and no other temporaries.
+    changes only results below 1e-307, which round to (almost) zero anyway. The steps
+    run in place on one buffer: five passes over the data and no other temporaries.
     """
     x = np.asarray(x)
-    dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
-    t = np.negative(x, dtype=dtype)
-    np.minimum(t, _exp_limit(dtype), out=t)
+    if x.dtype.kind != "f":
+        x = x.astype(np.float64)
+    t = np.negative(x)
+    np.minimum(t, _EXP_LIMIT.get(x.dtype, 709.0), out=t)
     np.exp(t, out=t)
     t += 1.0
     return np.reciprocal(t, out=t)

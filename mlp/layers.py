@@ -54,8 +54,9 @@ class Dense(Layer):
         return y
 
     def backward(self, grad_y: np.ndarray) -> np.ndarray:  # grad_y: (N, n_out)
-        self._require_forward(self.x)
-        self._check_grad_shape(grad_y, (self.x.shape[0], self.n_out))
+        if self.x is None or grad_y.shape != (self.x.shape[0], self.n_out):  # one test on the hot path
+            self._require_forward(self.x)
+            self._check_grad_shape(grad_y, (self.x.shape[0], self.n_out))
         self.W.grad += self.x.T @ grad_y  # (n_in, n_out)
         if self.b is not None:
             self.b.grad += batch_sum(grad_y)  # (n_out,)
