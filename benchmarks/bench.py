@@ -84,6 +84,8 @@ class Workload:
             )
             self.mlp_params = [d[0].W, d[0].b, d[2].W, d[2].b]
         X = X.astype(dtype)
+        if y.dtype.kind == "f":  # one-hot regression targets: in the model's dtype too, or float64 leaks in
+            y = y.astype(dtype)
         self.X, self.y = X, y
         batch_rng = np.random.default_rng(2)
         self.batches = (
