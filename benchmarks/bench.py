@@ -204,7 +204,7 @@ def torch_step(name, batch_size):
             nn.ReLU(),
             nn.Linear(16, 10),
         ).double()
-        loss_fn, opt = nn.CrossEntropyLoss(), None
+        loss_fn = nn.CrossEntropyLoss()
         opt = torch.optim.Adam(model.parameters(), lr=0.001)
     else:
         model = nn.Sequential(nn.Linear(2, 10), nn.Sigmoid(), nn.Linear(10, 2), nn.Sigmoid()).double()
