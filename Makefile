@@ -1,7 +1,8 @@
 # Backpropagation from Scratch: set up, build, test.
 #   make book    set everything up and build the HTML book into _build/html
 #   make test    run every test: lint, unit and property tests, notebook hygiene,
-#                nbval (stored outputs reproduce), and the strict book build
+#                nbval (stored outputs reproduce), the strict book build, and the
+#                browser tests of the built book (installs Debian's chromium if root)
 #   make notebooks [NB=chapters/01_x.ipynb]   re-execute chapter notebooks in place
 
 PYTHON ?= python3
@@ -12,7 +13,7 @@ export OPENBLAS_NUM_THREADS := 1
 export OMP_NUM_THREADS := 1
 export PYTHONHASHSEED := 0
 
-.PHONY: setup book test lint unit nbval build-strict notebooks clean
+.PHONY: setup book test lint unit nbval build-strict browser notebooks clean
 
 setup: $(VENV)/.installed _vendor/mathjax/.version
 
@@ -35,7 +36,7 @@ lint: setup
 	$(BIN)/ruff format --check .
 
 unit: setup
-	$(BIN)/pytest
+	$(BIN)/pytest --ignore=tests/browser
 
 nbval: setup
 	$(BIN)/pytest --nbval chapters
@@ -44,7 +45,20 @@ build-strict: setup
 	rm -rf _build
 	$(BIN)/jupyter-book build --all . -W -n --keep-going
 
-test: lint unit nbval build-strict
+# Browser tests of the book built by build-strict, in Debian's chromium (never a downloaded browser).
+browser: build-strict
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver; \
+	  else \
+	    echo "browser: /usr/bin/chromium or /usr/bin/chromedriver is missing. Install them as root:"; \
+	    echo "    sudo apt-get install -y chromium chromium-driver"; \
+	    exit 1; \
+	  fi; \
+	fi
+	BOOK_BROWSER_TESTS=required $(BIN)/pytest tests/browser
+
+test: lint unit nbval build-strict browser
 
 NB ?= chapters/*.ipynb
 notebooks: setup
