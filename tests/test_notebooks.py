@@ -163,3 +163,24 @@ def test_every_figure_has_a_caption_and_alt_text(path):
             f"{path.name}, {label(i, cell)}: a figure needs cell metadata "
             '{"mystnb": {"figure": {"caption": ..., "name": ...}, "image": {"alt": ...}}}'
         )
+
+
+OBJECT_REPR = re.compile(
+    r"<matplotlib\.|<Figure size|<Axes|\bat 0x[0-9a-fA-F]+>|^\[?Text\(|Line2D\(", re.MULTILINE
+)
+
+
+@by_name(NOTEBOOKS)
+def test_no_object_reprs_in_outputs(path):
+    # A figure's display stores its PNG with matplotlib's "<Figure size ...>" as the text
+    # stand-in; no frontend shows that text beside the image. Anywhere else a repr is a leak:
+    # a plotting call's return value, a forgotten `;`, an object printed by mistake.
+    for i, cell in enumerate(code_cells(path)):
+        for output in cell.outputs:
+            data = getattr(output, "data", {})
+            if "image/png" in data:
+                continue
+            text = output.get("text", "") or data.get("text/plain", "")
+            assert not OBJECT_REPR.search(text), (
+                f"{path.name}, {label(i, cell)}: object repr in output {text[:80]!r}"
+            )
