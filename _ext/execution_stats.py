@@ -8,7 +8,7 @@ nothing here changes them. The directive
 
 runs every notebook of the table of contents once more, each in a fresh kernel of the
 build's Python environment and in a temporary copy of its folder, with the settings of
-tools/run_notebooks.py (whose kernel manager it reuses): PYTHONHASHSEED=0 and
+tools/run_notebooks.py (whose notebook client it reuses): PYTHONHASHSEED=0 and
 OPENBLAS_NUM_THREADS=1, cwd = the notebook's folder, minimal tracebacks. Two notebooks run
 at a time (execution_stats_jobs). It then renders a table of the chapters with their wall
 time (kernel start-up included) and status, the versions of the packages the chapters
@@ -110,27 +110,16 @@ def toc_notebooks(env) -> list[tuple[str, Path]]:
 
 
 async def execute(run: Run, tools, jobs: asyncio.Semaphore, kernel_env: dict) -> None:
-    from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError
 
     async with jobs:
         nb = nbformat.read(run.path, as_version=4)
-        tools.clear(nb)
-        nb.metadata["kernelspec"] = dict(tools.KERNELSPEC)
         with tempfile.TemporaryDirectory(prefix="execution-stats-") as tmp:
             # A copy of the notebook's folder (without notebooks): whatever a chapter
             # reads or writes stays in the copy.
             workdir = Path(tmp) / run.path.parent.name
             shutil.copytree(run.path.parent, workdir, ignore=shutil.ignore_patterns("*.ipynb", ".*"))
-            client = NotebookClient(
-                nb,
-                kernel_manager_class=tools.CurrentEnvKernelManager,
-                timeout=tools.CELL_TIMEOUT,
-                kernel_name=tools.KERNEL_NAME,
-                record_timing=False,
-                extra_arguments=["--InteractiveShell.xmode=Minimal"],
-                resources={"metadata": {"path": str(workdir)}},
-            )
+            client = tools.client_for(nb, workdir)
             start = time.perf_counter()
             try:
                 await client.async_execute(env=kernel_env)
@@ -142,14 +131,7 @@ async def execute(run: Run, tools, jobs: asyncio.Semaphore, kernel_env: dict) ->
                 run.error = f"{type(error).__name__}: {error}"[:200]
             run.seconds = time.perf_counter() - start
         if run.error is None:
-            untagged = [
-                i
-                for i, cell in enumerate(nb.cells)
-                if any(o.output_type == "error" for o in cell.get("outputs", []))
-                and "raises-exception" not in cell.metadata.get("tags", [])
-            ]
-            if untagged:
-                run.error = f"cell {untagged[0]} stored an error but is not tagged raises-exception"
+            run.error = tools.untagged_error(nb)
         logger.info(f"execution-statistics: {run.docname}: {run.seconds:.1f} s, {run.status}")
 
 

@@ -14,10 +14,6 @@ import numpy as np
 from .core import as_generator
 
 
-def _generator(rng, owner: str) -> np.random.Generator:
-    return as_generator(0 if rng is None else rng, owner)
-
-
 def streetlights() -> tuple[np.ndarray, np.ndarray]:
     """The six-row street-light table: three lights on or off (X, shape (6, 3)) and
     whether people walked (1) or stopped (0) (y, shape (6,)). The middle light alone
@@ -43,7 +39,7 @@ def noisy_xor(n: int = 300, rng: np.random.Generator | int | None = None) -> tup
     """
     if n < 1:
         raise ValueError(f"noisy_xor: n must be positive, got {n}")
-    X = _generator(rng, "noisy_xor").standard_normal((n, 2))
+    X = as_generator(0 if rng is None else rng, "noisy_xor").standard_normal((n, 2))
     y = np.logical_xor(X[:, 0] > 0, X[:, 1] > 0).astype(np.int64)
     return X, y
 
@@ -67,7 +63,7 @@ def digits(
     X = bunch.data.astype(np.float64) / 16.0  # pixel values are 0..16
     y = bunch.target.astype(np.int64)
     if rng is not None:
-        order = _generator(rng, "digits").permutation(len(y))
+        order = as_generator(rng, "digits").permutation(len(y))
         X, y = X[order], y[order]
     n_train = len(y) - round(val_fraction * len(y))
     return X[:n_train], y[:n_train], X[n_train:], y[n_train:]

@@ -69,30 +69,46 @@ def clear(nb) -> None:
             cell.execution_count = None
 
 
-def run(path: Path) -> float:
-    """Execute ``path`` in place; return the wall time in seconds."""
-    nb = nbformat.read(path, as_version=4)
+def client_for(nb, workdir: Path) -> NotebookClient:
+    """A client that runs ``nb`` with the book's settings, in a kernel whose cwd is ``workdir``.
+
+    Clears ``nb`` first. Also used by the execution-statistics page (_ext/execution_stats.py).
+    """
     clear(nb)
     nb.metadata["kernelspec"] = dict(KERNELSPEC)
-    client = NotebookClient(
+    return NotebookClient(
         nb,
         kernel_manager_class=CurrentEnvKernelManager,
         timeout=CELL_TIMEOUT,
         kernel_name=KERNEL_NAME,
         record_timing=False,
         coalesce_streams=True,  # one stdout output per cell, however the kernel happened to flush it
-        # An error a chapter shows on purpose is stored as its message alone: a full traceback
-        # would carry this machine's paths and mlp's line numbers into the book.
+        # Should an error ever be stored, keep only its message: a full traceback would carry
+        # this machine's paths and mlp's line numbers into the book.
         extra_arguments=["--InteractiveShell.xmode=Minimal"],
-        resources={"metadata": {"path": str(path.parent)}},
+        resources={"metadata": {"path": str(workdir)}},
     )
-    start = time.perf_counter()
-    client.execute()
-    elapsed = time.perf_counter() - start
+
+
+def untagged_error(nb) -> str | None:
+    """A message naming the first cell that stored an error without the raises-exception tag."""
     for index, cell in enumerate(nb.cells):  # e.g. an error raised while a figure is drawn
         stored_error = any(o.output_type == "error" for o in cell.get("outputs", []))
         if stored_error and "raises-exception" not in cell.metadata.get("tags", []):
-            raise RuntimeError(f"cell {index} stored an error but is not tagged raises-exception")
+            return f"cell {index} stored an error but is not tagged raises-exception"
+    return None
+
+
+def run(path: Path) -> float:
+    """Execute ``path`` in place; return the wall time in seconds."""
+    nb = nbformat.read(path, as_version=4)
+    client = client_for(nb, path.parent)
+    start = time.perf_counter()
+    client.execute()
+    elapsed = time.perf_counter() - start
+    problem = untagged_error(nb)
+    if problem:
+        raise RuntimeError(problem)
     for cell in nb.cells:  # older nbclient versions add these even with record_timing=False
         cell.metadata.pop("execution", None)
     nb.metadata.get("language_info", {}).pop("version", None)  # 3.11.7 vs 3.11.9 is churn, not change
