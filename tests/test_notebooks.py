@@ -184,3 +184,84 @@ def test_no_object_reprs_in_outputs(path):
             assert not OBJECT_REPR.search(text), (
                 f"{path.name}, {label(i, cell)}: object repr in output {text[:80]!r}"
             )
+
+
+# -- exercises: a visible check before every hidden solution -------------------------------------
+
+EXERCISE = re.compile(r"^\*\*Exercise (\d+) \(([^)]*)\)", re.MULTILINE)
+CHECK_CALL = re.compile(r"^(ch\d\d)\.check_ex(\d+)\(([^()]*)\)$")
+
+
+def is_hidden_solution(cell) -> bool:
+    return "hide-cell" in tags(cell)
+
+
+def stdout(cell) -> str:
+    return "".join(o.text for o in cell.outputs if o.output_type == "stream" and o.name == "stdout")
+
+
+def exercises(path: Path):
+    """(number, kind, cells up to the next exercise or heading) for each exercise of a chapter."""
+    cells = read(path).cells
+    found = []
+    for i, cell in enumerate(cells):
+        match = EXERCISE.match(cell.source) if cell.cell_type == "markdown" else None
+        if match:
+            end = i + 1
+            while end < len(cells) and not (
+                cells[end].cell_type == "markdown"
+                and (EXERCISE.match(cells[end].source) or cells[end].source.startswith("#"))
+            ):
+                end += 1
+            found.append((int(match[1]), match[2], cells[i + 1 : end]))
+    return found
+
+
+@by_name(NUMBERED_CHAPTERS)
+def test_every_code_exercise_has_a_visible_check_before_its_hidden_solution(path):
+    module = f"ch{path.name[:2]}"
+    for number, kind, cells in exercises(path):
+        checks = [c for c in cells if c.cell_type == "code" and CHECK_CALL.match(c.source.strip())]
+        if "code" not in kind and not checks:
+            continue  # a pencil-and-paper exercise without a checkable answer
+        where = f"{path.name}, exercise {number}"
+        assert checks, f"{where}: a code exercise needs a visible cell `{module}.check_ex{number}(...)`"
+        check = checks[0]
+        call = CHECK_CALL.match(check.source.strip())
+        assert (call[1], int(call[2])) == (module, number), f"{where}: the check cell calls {call[0]}"
+        assert all(arg.strip().isidentifier() for arg in call[3].split(",") if arg.strip()), (
+            f"{where}: the check cell passes only names (the reader's answer), never a literal"
+        )
+        assert not is_hidden_solution(check), f"{where}: the check cell must be visible"
+        position = cells.index(check)
+        starters = [c for c in cells[:position] if c.cell_type == "code"]
+        assert starters and not any(is_hidden_solution(c) for c in starters), (
+            f"{where}: a visible starter cell comes before the check"
+        )
+        assert "not yet" in stdout(check), f"{where}: the check's stored output is the starter's 'not yet'"
+        solutions = [c for c in cells[position + 1 :] if c.cell_type == "code" and is_hidden_solution(c)]
+        assert solutions, f"{where}: a hidden solution cell (tag hide-cell) follows the check"
+        assert f"{module}.check_ex{number}(" in solutions[-1].source, (
+            f"{where}: the solution ends with the same check"
+        )
+        passed = f"Exercise {number}: correct" in stdout(solutions[-1])
+        assert passed, f"{where}: the solution passes its check"
+
+
+@by_name(NUMBERED_CHAPTERS)
+def test_hidden_solutions_hide_source_and_outputs_and_print_only_verdicts(path):
+    for i, cell in enumerate(code_cells(path)):
+        if not is_hidden_solution(cell):
+            continue
+        jupyter = cell.metadata.get("jupyter", {})
+        assert jupyter.get("source_hidden") and jupyter.get("outputs_hidden"), (
+            f"{path.name}, {label(i, cell)}: a hidden solution sets jupyter.source_hidden and outputs_hidden"
+        )
+        # After Run All, JupyterLab shows a cell's outputs whatever outputs_hidden said:
+        # only the checker's verdict may appear there, never the numbers that are the answer.
+        shown = [o for o in cell.outputs if not (o.output_type == "stream" and o.name == "stdout")]
+        assert not shown, f"{path.name}, {label(i, cell)}: a solution cell displays more than its verdict"
+        lines = [line for line in stdout(cell).splitlines() if line.strip()]
+        assert all(re.match(r"Exercise \d+: (correct|not yet)\. ", line) for line in lines), (
+            f"{path.name}, {label(i, cell)}: a solution prints only its checker's verdict, got {lines[:3]}"
+        )
