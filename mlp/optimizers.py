@@ -22,21 +22,17 @@ from .core import Parameter
 
 
 class Optimizer:
-    """Base class: holds the parameters, the learning rate and the weight decay."""
+    """Base class: holds the parameters, the learning rate and the weight decay.
+
+    Hyper-parameters are checked once, here, with errors that name the optimizer and
+    the value; ``lr`` may be changed between steps (``opt.lr = 0.01``), as a learning
+    rate schedule does, and every rule reads it at each step.
+    """
 
     def __init__(self, params: Iterable[Parameter], lr: float, weight_decay: float = 0.0):
-        self.params = list(params)
-        if not self.params:
-            raise ValueError(f"{type(self).__name__}: got an empty parameter list")
-        for p in self.params:
-            if not isinstance(p, Parameter):
-                raise TypeError(f"{type(self).__name__}: expected Parameters, got {type(p).__name__}")
-        if not lr >= 0.0:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not weight_decay >= 0.0:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        self.lr = lr
-        self.weight_decay = weight_decay
+        self.params = _parameter_list(params, type(self).__name__)
+        self.lr = _check_number(self, "learning rate", lr, ">= 0", lambda v: v >= 0.0)
+        self.weight_decay = _check_number(self, "weight_decay", weight_decay, ">= 0", lambda v: v >= 0.0)
 
     def zero_grad(self) -> None:
         for p in self.params:
@@ -58,9 +54,57 @@ class Optimizer:
         return f"{type(self).__name__}(lr={self.lr})"
 
 
-def _check_eps(eps: float) -> None:
-    if not eps > 0.0:
-        raise ValueError(f"Invalid epsilon value: {eps}")
+def _parameter_list(params, owner: str) -> list[Parameter]:
+    """``params`` as a list of Parameters, or a TypeError/ValueError naming ``owner``."""
+    if callable(params) and not isinstance(params, Parameter):
+        raise TypeError(
+            f"{owner}: params is a function ({getattr(params, '__name__', params)!r}), not a list of "
+            "Parameters; call it: model.parameters()"
+        )
+    if isinstance(params, Parameter):
+        params = [params]
+    try:
+        params = list(params)
+    except TypeError:
+        raise TypeError(
+            f"{owner}: params must be an iterable of Parameters, got {type(params).__name__}"
+        ) from None
+    if not params:
+        raise ValueError(f"{owner}: got an empty parameter list")
+    for i, p in enumerate(params):
+        if not isinstance(p, Parameter):
+            raise TypeError(f"{owner}: params[{i}] is a {type(p).__name__}, expected a Parameter")
+    return params
+
+
+def _check_number(optimizer, what: str, value, rule: str, ok) -> float:
+    """``value`` as a float if it is a real number satisfying ``ok``, else an error naming the optimizer."""
+    name = type(optimizer).__name__ if not isinstance(optimizer, str) else optimizer
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name}: invalid {what} {value!r} (must be a number {rule})")
+    value = float(value)
+    if not ok(value):  # also False for NaN
+        raise ValueError(f"{name}: invalid {what} {value} (must be {rule})")
+    return value
+
+
+def _check_eps(optimizer, eps) -> float:
+    return _check_number(optimizer, "eps", eps, "> 0", lambda v: v > 0.0)
+
+
+def _check_betas(optimizer, betas) -> tuple[float, float]:
+    name = type(optimizer).__name__
+    try:
+        n = len(betas)
+    except TypeError:
+        n = None
+    if n != 2:
+        raise ValueError(f"{name}: betas must be a pair (beta1, beta2), got {betas!r}")
+    in_range = lambda v: 0.0 <= v < 1.0  # noqa: E731
+    return (
+        _check_number(optimizer, "beta1 (betas[0])", betas[0], "in [0, 1)", in_range),
+        _check_number(optimizer, "beta2 (betas[1])", betas[1], "in [0, 1)", in_range),
+    )
 
 
 class SGD(Optimizer):
@@ -84,10 +128,9 @@ class SGD(Optimizer):
         weight_decay: float = 0.0,
     ):
         super().__init__(params, lr, weight_decay)
-        if not 0.0 <= momentum < 1.0:
-            raise ValueError(f"Invalid momentum value: {momentum} (must be in [0, 1))")
+        momentum = _check_number(self, "momentum", momentum, "in [0, 1)", lambda v: 0.0 <= v < 1.0)
         if nesterov and momentum == 0.0:
-            raise ValueError("Nesterov momentum requires a momentum > 0")
+            raise ValueError("SGD: Nesterov momentum requires a momentum > 0")
         self.momentum = momentum
         self.nesterov = nesterov
         self.v = self._zeros_like_params() if momentum else None
@@ -114,8 +157,7 @@ class Adagrad(Optimizer):
         self, params: Iterable[Parameter], lr: float = 0.01, eps: float = 1e-10, weight_decay: float = 0.0
     ):
         super().__init__(params, lr, weight_decay)
-        _check_eps(eps)
-        self.eps = eps
+        self.eps = _check_eps(self, eps)
         self.G = self._zeros_like_params()
 
     def step(self) -> None:
@@ -140,11 +182,8 @@ class RMSprop(Optimizer):
         weight_decay: float = 0.0,
     ):
         super().__init__(params, lr, weight_decay)
-        if not 0.0 <= alpha < 1.0:
-            raise ValueError(f"Invalid alpha value: {alpha} (must be in [0, 1))")
-        _check_eps(eps)
-        self.alpha = alpha
-        self.eps = eps
+        self.alpha = _check_number(self, "alpha", alpha, "in [0, 1)", lambda v: 0.0 <= v < 1.0)
+        self.eps = _check_eps(self, eps)
         self.s = self._zeros_like_params()
 
     def step(self) -> None:
@@ -175,14 +214,8 @@ class Adam(Optimizer):
         weight_decay: float = 0.0,
     ):
         super().__init__(params, lr, weight_decay)
-        beta1, beta2 = betas
-        if not 0.0 <= beta1 < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {beta1}")
-        if not 0.0 <= beta2 < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {beta2}")
-        _check_eps(eps)
-        self.beta1, self.beta2 = beta1, beta2
-        self.eps = eps
+        self.beta1, self.beta2 = _check_betas(self, betas)
+        self.eps = _check_eps(self, eps)
         self.t = 0
         self.m = self._zeros_like_params()
         self.s = self._zeros_like_params()

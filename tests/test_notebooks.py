@@ -188,7 +188,9 @@ def test_no_object_reprs_in_outputs(path):
 
 # -- exercises: a visible check before every hidden solution -------------------------------------
 
-EXERCISE = re.compile(r"^\*\*Exercise (\d+) \(([^)]*)\)", re.MULTILINE)
+# Every exercise opens with a heading "### Exercise N (level, kind): title"; a kind that says
+# "code" (code, pencil and code, ...) asks for code, and so for a checker.
+EXERCISE = re.compile(r"^### Exercise (\d+) \(([^)]*)\): \S")
 CHECK_CALL = re.compile(r"^(ch\d\d)\.check_ex(\d+)\(([^()]*)\)$")
 
 
@@ -209,12 +211,20 @@ def exercises(path: Path):
         if match:
             end = i + 1
             while end < len(cells) and not (
-                cells[end].cell_type == "markdown"
-                and (EXERCISE.match(cells[end].source) or cells[end].source.startswith("#"))
+                cells[end].cell_type == "markdown" and cells[end].source.startswith("#")
             ):
                 end += 1
             found.append((int(match[1]), match[2], cells[i + 1 : end]))
     return found
+
+
+@by_name(NUMBERED_CHAPTERS)
+def test_exercises_open_with_one_heading_form(path):
+    for source in markdown(path):
+        if re.match(r"(#+ |\*\*)Exercise \d", source):
+            assert EXERCISE.match(source), (
+                f"{path.name}: exercise {source[:50]!r} should open with '### Exercise N (level, kind): title'"
+            )
 
 
 @by_name(NUMBERED_CHAPTERS)
