@@ -233,3 +233,58 @@ class Adam(Optimizer):
             m_hat = m / (1 - b1**self.t)
             s_hat = s / (1 - b2**self.t)
             p.value -= self.lr * m_hat / (np.sqrt(s_hat) + self.eps)
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov and Hutter, 2019), as ``torch.optim.AdamW``.
+
+    theta <- theta - lr * lambda * theta                       (decay, outside the moments)
+    then the Adam step on g = dL/dtheta alone (no lambda * theta added to g)
+
+    With Adam's ``weight_decay`` (L2), lambda * theta enters m and s and is divided by
+    sqrt(s_hat) like the loss gradient: weights with large gradients are hardly
+    decayed. Here every weight shrinks by the factor (1 - lr * lambda) per step.
+    The paper's Algorithm 2 multiplies the decay by a schedule multiplier instead of
+    lr; PyTorch (and this class) uses lr.
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Parameter],
+        lr: float = 0.001,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.01,
+    ):
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
+        self.decoupled_weight_decay = self.weight_decay
+        self.weight_decay = 0.0  # Adam's step must not add the L2 term to the gradient
+
+    def step(self) -> None:
+        shrink = 1.0 - self.lr * self.decoupled_weight_decay
+        for p in self.params:
+            p.value *= shrink
+        super().step()
+
+    def __repr__(self) -> str:
+        return f"AdamW(lr={self.lr}, weight_decay={self.decoupled_weight_decay})"
+
+
+def clip_grad_norm(params: Iterable[Parameter], max_norm: float) -> float:
+    """Scale all gradients together so that their global L2 norm is at most ``max_norm``.
+
+        norm = sqrt(sum over parameters of sum(grad**2))
+        c    = min(1, max_norm / (norm + 1e-6)) ;  grad <- c * grad   (in place, every parameter)
+
+    Returns ``norm``, the norm *before* clipping (log it to see how often clipping acts).
+    The direction of the whole gradient is kept; only its length is capped. This is
+    ``torch.nn.utils.clip_grad_norm_`` with its 1e-6 guard, so results agree with it.
+    Call it between ``model.backward(...)`` and ``optimizer.step()``.
+    """
+    params = _parameter_list(params, "clip_grad_norm")
+    max_norm = _check_number("clip_grad_norm", "max_norm", max_norm, "> 0", lambda v: v > 0.0)
+    norm = float(np.sqrt(sum(float(np.vdot(p.grad, p.grad)) for p in params)))
+    scale = min(1.0, max_norm / (norm + 1e-6))
+    for p in params:
+        p.grad *= scale
+    return norm

@@ -223,7 +223,7 @@ def test_exercises_open_with_one_heading_form(path):
     for source in markdown(path):
         if re.match(r"(#+ |\*\*)Exercise \d", source):
             assert EXERCISE.match(source), (
-                f"{path.name}: exercise {source[:50]!r} should open with '### Exercise N (level, kind): title'"
+                f"{path.name}: {source[:40]!r} should open with '### Exercise N (level, kind): title'"
             )
 
 
