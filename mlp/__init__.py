@@ -6,9 +6,9 @@ from .activations import ELU, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .core import Layer, Parameter, Sequential
 from .gradcheck import check_gradients, numerical_gradient, relative_error
 from .layers import Dense, Dropout
-from .losses import BCELoss, CrossEntropyLoss, Loss, MSELoss
+from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, Loss, MSELoss
 from .normalization import BatchNorm
-from .optimizers import SGD, Adagrad, Adam, Optimizer, RMSprop
+from .optimizers import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop, clip_grad_norm
 from .train import History, accuracy, fit, predict
 
 __version__ = "0.1.0"
@@ -30,11 +30,14 @@ __all__ = [
     "MSELoss",
     "BCELoss",
     "CrossEntropyLoss",
+    "BCEWithLogitsLoss",
     "Optimizer",
     "SGD",
     "Adagrad",
     "RMSprop",
     "Adam",
+    "AdamW",
+    "clip_grad_norm",
     "numerical_gradient",
     "relative_error",
     "check_gradients",

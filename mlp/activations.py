@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .core import Layer
+from .core import Layer, as_float
 
 
 class _Activation(Layer):
@@ -32,7 +32,7 @@ class ReLU(_Activation):
         self.mask = None  # x > 0
 
     def forward(self, x: np.ndarray, training: bool = True) -> np.ndarray:
-        x = np.asarray(x)
+        x = as_float(x, self)
         self.mask = x > 0
         return x * self.mask
 
@@ -53,7 +53,7 @@ class LeakyReLU(_Activation):
         self.slope = None  # dy/dx, 1 or alpha per element
 
     def forward(self, x: np.ndarray, training: bool = True) -> np.ndarray:
-        x = np.asarray(x)
+        x = as_float(x, self)
         self.slope = np.where(x > 0, 1.0, self.alpha).astype(x.dtype, copy=False)
         return x * self.slope
 
@@ -79,7 +79,7 @@ class ELU(_Activation):
         self.slope = None
 
     def forward(self, x: np.ndarray, training: bool = True) -> np.ndarray:
-        x = np.asarray(x)
+        x = as_float(x, self)
         negative = self.alpha * np.expm1(np.minimum(x, 0))
         positive = x > 0
         self.slope = np.where(positive, 1.0, negative + self.alpha).astype(x.dtype, copy=False)
@@ -105,9 +105,7 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     changes only results below 1e-307, which round to (almost) zero anyway. The steps
     run in place on one buffer: five passes over the data and no other temporaries.
     """
-    x = np.asarray(x)
-    if x.dtype.kind != "f":
-        x = x.astype(np.float64)
+    x = as_float(x, "sigmoid")
     t = np.negative(x)
     np.minimum(t, _EXP_LIMIT.get(x.dtype, 709.0), out=t)
     np.exp(t, out=t)
@@ -144,7 +142,7 @@ class Tanh(_Activation):
         self.y = None
 
     def forward(self, x: np.ndarray, training: bool = True) -> np.ndarray:
-        self.y = np.tanh(x)
+        self.y = np.tanh(as_float(x, self))
         return self.y
 
     def backward(self, grad_y: np.ndarray) -> np.ndarray:
@@ -182,7 +180,7 @@ class Softmax(_Activation):
         self.p = None
 
     def forward(self, x: np.ndarray, training: bool = True) -> np.ndarray:
-        self.p = softmax(x)
+        self.p = softmax(as_float(x, self))
         return self.p
 
     def backward(self, grad_y: np.ndarray) -> np.ndarray:

@@ -69,9 +69,65 @@ class Layer:
         """Pairs ``(name, parameter)``; ``Sequential`` prefixes the layer index ("0.W")."""
         return [(p.name, p) for p in self.parameters()]
 
+    def named_buffers(self) -> list[tuple[str, np.ndarray]]:
+        """State that is not trained but belongs to the model (BatchNorm's running statistics)."""
+        return []
+
     def zero_grad(self) -> None:
         for p in self.parameters():
             p.zero_grad()
+
+    # -- saving and loading ------------------------------------------------------------
+
+    def _state(self) -> dict[str, np.ndarray]:
+        """The live arrays of the state: every parameter's value and every buffer, by name."""
+        state = {}
+        for name, array in [(n, p.value) for n, p in self.named_parameters()] + self.named_buffers():
+            if name in state and state[name] is not array:
+                raise ValueError(f"{type(self).__name__}.state_dict: two arrays are both named {name!r}")
+            state[name] = array
+        return state
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """Copies of the parameters and buffers, keyed by name ("0.W", "0.b", "2.running_mean").
+
+        The values are plain arrays, so ``np.savez(path, **model.state_dict())`` saves
+        them and ``model.load_state_dict(dict(np.load(path)))`` restores them.
+        Optimizer state (velocities, moments) is not included.
+        """
+        return {name: array.copy() for name, array in self._state().items()}
+
+    def load_state_dict(self, state: dict) -> None:
+        """Copy ``state`` (from ``state_dict``) into this model's parameters and buffers, in place.
+
+        The keys must be exactly this model's and each array must have the shape of the
+        one it replaces; otherwise a ValueError names the keys or the shapes, and
+        nothing is changed. Values are cast to each array's dtype. Parameters keep
+        their identity, so an optimizer built on them stays connected.
+        """
+        owner = f"{type(self).__name__}.load_state_dict"
+        if not hasattr(state, "keys"):
+            raise TypeError(f"{owner}: expects a dict of arrays, got {type(state).__name__}")
+        current = self._state()
+        missing = [k for k in current if k not in state]
+        unexpected = [k for k in state if k not in current]
+        if missing or unexpected:
+            raise ValueError(
+                f"{owner}: keys do not match the model: missing {missing}, unexpected {unexpected}"
+            )
+        values = {}
+        for name, target in current.items():
+            value = np.asarray(state[name])
+            if value.shape != target.shape:
+                raise ValueError(
+                    f"{owner}: {name!r} has shape {value.shape} in the state dict "
+                    f"but {target.shape} in the model"
+                )
+            if value.dtype.kind not in "biuf":
+                raise TypeError(f"{owner}: {name!r} has dtype {value.dtype}, expected numbers")
+            values[name] = value
+        for name, value in values.items():  # only after every check passed
+            current[name][...] = value
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
@@ -119,9 +175,32 @@ def as_generator(rng, owner: str) -> np.random.Generator:
     )
 
 
-def check_features(layer: Layer, x, n_features: int) -> np.ndarray:
-    """Return ``x`` as an array of shape (N, n_features), or raise a ValueError naming ``layer``."""
+def as_float(x, owner) -> np.ndarray:
+    """``x`` as a floating-point array: floats as they are, bools and integers converted
+    to float64 (never the other way: an int array would truncate a slope of 0.1 to 0).
+    Anything else raises a TypeError naming ``owner`` (a layer, a loss or a name)."""
     x = np.asarray(x)
+    kind = x.dtype.kind
+    if kind == "f":
+        return x
+    if kind in "biu":
+        return x.astype(np.float64)
+    raise TypeError(f"{owner} expects a numeric array, got dtype {x.dtype}")
+
+
+def float_dtype(dtype, owner: str) -> np.dtype:
+    """``dtype`` as a numpy floating-point dtype, or a TypeError naming ``owner``."""
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f":
+        raise TypeError(
+            f"{owner}: dtype must be a floating-point type such as np.float64 or np.float32, got {dtype}"
+        )
+    return dtype
+
+
+def check_features(layer: Layer, x, n_features: int) -> np.ndarray:
+    """Return ``x`` as a float array of shape (N, n_features), or raise a ValueError naming ``layer``."""
+    x = as_float(x, layer)
     if x.ndim != 2:
         raise ValueError(
             f"{layer} expects a 2-D batch of shape (N, {n_features}), got shape {x.shape}"
@@ -168,6 +247,11 @@ class Sequential(Layer):
     def named_parameters(self) -> list[tuple[str, Parameter]]:
         return [
             (f"{i}.{name}", p) for i, layer in enumerate(self.layers) for name, p in layer.named_parameters()
+        ]
+
+    def named_buffers(self) -> list[tuple[str, np.ndarray]]:
+        return [
+            (f"{i}.{name}", a) for i, layer in enumerate(self.layers) for name, a in layer.named_buffers()
         ]
 
     def __getitem__(self, index: int) -> Layer:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .core import Layer, Parameter, as_generator, batch_sum, check_features
+from .core import Layer, Parameter, as_float, as_generator, batch_sum, check_features, float_dtype
 from .init import INITIALIZERS
 
 
@@ -35,8 +35,10 @@ class Dense(Layer):
         bias: bool = True,
         dtype=np.float64,
     ):
-        if n_in < 1 or n_out < 1:
-            raise ValueError(f"Dense: n_in and n_out must be positive, got {n_in} and {n_out}")
+        for name, n in (("n_in", n_in), ("n_out", n_out)):
+            if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+                raise ValueError(f"Dense: {name} must be a positive int, got {n!r}")
+        dtype = float_dtype(dtype, "Dense")
         if init not in INITIALIZERS:
             raise ValueError(f"Dense: unknown init {init!r}; choose from {sorted(INITIALIZERS)}")
         rng = as_generator(rng, "Dense")
@@ -81,15 +83,19 @@ class Dropout(Layer):
     """
 
     def __init__(self, p: float, *, rng: np.random.Generator):
-        if not 0.0 <= p < 1.0:
-            raise ValueError(f"Dropout: p must be in [0, 1), got {p}")
+        if (
+            isinstance(p, bool)
+            or not isinstance(p, (int, float, np.integer, np.floating))
+            or not 0.0 <= p < 1.0
+        ):
+            raise ValueError(f"Dropout: p must be in [0, 1), got {p!r}")
         self.p = p
         self.rng = as_generator(rng, "Dropout")
         self.mask = None  # scaled keep-mask of the last forward pass (None in evaluation)
         self.out_shape = None
 
     def forward(self, x: np.ndarray, training: bool = True) -> np.ndarray:
-        x = np.asarray(x)
+        x = as_float(x, self)
         self.out_shape = x.shape
         if not training or self.p == 0.0:
             self.mask = None

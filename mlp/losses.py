@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .activations import sigmoid
+from .core import as_float
+
 
 def _require_forward(loss, cache) -> None:
     if cache is None:
@@ -29,7 +32,8 @@ class Loss:
         return f"{type(self).__name__}()"
 
     def _same_shape(self, y_pred, y_true) -> tuple[np.ndarray, np.ndarray]:
-        y_pred, y_true = np.asarray(y_pred), np.asarray(y_true)
+        """Both as float arrays of one non-empty shape, or a ValueError naming the loss."""
+        y_pred, y_true = as_float(y_pred, self), as_float(y_true, self)
         if y_pred.shape != y_true.shape:
             hint = ""
             if y_true.ndim == 1 and y_pred.shape == (y_true.shape[0], 1):
@@ -37,7 +41,16 @@ class Loss:
             raise ValueError(
                 f"{self}: y_pred has shape {y_pred.shape} but y_true has shape {y_true.shape}{hint}"
             )
+        if y_pred.size == 0:
+            raise ValueError(f"{self}: got an empty batch, y_pred of shape {y_pred.shape}")
         return y_pred, y_true
+
+
+def _check_unit_interval(loss, what: str, a: np.ndarray, hint: str) -> None:
+    """Raise a ValueError naming ``loss`` if ``a`` has values outside [0, 1] (NaN passes: fit reports it)."""
+    low, high = a.min(), a.max()
+    if low < 0.0 or high > 1.0:
+        raise ValueError(f"{loss}: {what} must lie in [0, 1], got values in [{low:.4g}, {high:.4g}]{hint}")
 
 
 class MSELoss(Loss):
@@ -77,6 +90,13 @@ class BCELoss(Loss):
 
     def forward(self, y_pred, y_true) -> float:
         p, y = self._same_shape(y_pred, y_true)
+        _check_unit_interval(
+            self,
+            "y_pred (probabilities)",
+            p,
+            "; for logits (no Sigmoid before the loss) use BCEWithLogitsLoss",
+        )
+        _check_unit_interval(self, "y_true (targets)", y, "")
         self.p = np.clip(p, self.eps, 1.0 - self.eps)
         self.y = y
         return float(-np.mean(y * np.log(self.p) + (1.0 - y) * np.log1p(-self.p)))
@@ -105,14 +125,16 @@ class CrossEntropyLoss(Loss):
         self.y = None  # (N, C) target rows, or None when targets are labels
 
     def forward(self, y_pred, y_true) -> float:
-        z, y = np.asarray(y_pred), np.asarray(y_true)
+        z, y = as_float(y_pred, self), np.asarray(y_true)
         if z.ndim != 2:
             raise ValueError(f"{self}: expects logits of shape (N, C), got shape {z.shape}")
         n, c = z.shape
+        if n == 0 or c == 0:
+            raise ValueError(f"{self}: got an empty batch, logits of shape {z.shape}")
         if y.ndim == 1:
             self.labels, self.y = self._labels(y, n, c), None
         else:
-            z, self.y = self._same_shape(z, y)
+            z, self.y = self._same_shape(z, y)  # float one-hot or probability rows
             self.labels = None
         shifted = z - np.max(z, axis=1, keepdims=True)  # (N, C), every entry <= 0
         self.p = np.exp(shifted)
@@ -147,3 +169,33 @@ class CrossEntropyLoss(Loss):
                 f"{self}: labels must be in [0, {c - 1}] for {c} classes, got [{y.min()}, {y.max()}]"
             )
         return y
+
+
+class BCEWithLogitsLoss(Loss):
+    """Binary cross-entropy on logits z (a Sigmoid and BCELoss fused), mean over all M elements.
+
+    With p = sigmoid(z), L = -(1/M) sum [y log p + (1 - y) log(1 - p)], written as
+
+        L = (1/M) sum [max(z, 0) - z * y + log(1 + exp(-|z|))] ;  dL/dz = (sigmoid(z) - y) / M
+
+    The two forms are equal (log p = -log(1 + e^-z), log(1 - p) = -z - log(1 + e^-z)),
+    but the second never overflows and never takes log(0): exp(-|z|) is at most 1.
+    So a confidently wrong unit (z = -40, y = 1) gets the loss 40 and the gradient
+    -1/M, where a Sigmoid rounded to 0 followed by a clipped BCELoss would give it a
+    loss of about 27.6 and, through the saturated sigmoid, a gradient of 0.
+    Targets y lie in [0, 1].
+    """
+
+    def __init__(self):
+        self.z = self.y = None  # logits and targets of the last forward pass
+
+    def forward(self, y_pred, y_true) -> float:
+        z, y = self._same_shape(y_pred, y_true)
+        _check_unit_interval(self, "y_true (targets)", y, "")
+        self.z, self.y = z, y
+        terms = np.maximum(z, 0.0) - z * y + np.log1p(np.exp(-np.abs(z)))
+        return float(np.mean(terms))
+
+    def backward(self) -> np.ndarray:
+        _require_forward(self, self.z)
+        return (sigmoid(self.z) - self.y) / self.z.size

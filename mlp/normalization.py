@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .core import Layer, Parameter, batch_sum, check_features
+from .core import Layer, Parameter, batch_sum, check_features, float_dtype
 
 
 class BatchNorm(Layer):
@@ -38,8 +38,9 @@ class BatchNorm(Layer):
     """
 
     def __init__(self, n_features: int, momentum: float = 0.1, eps: float = 1e-5, dtype=np.float64):
-        if n_features < 1:
-            raise ValueError(f"BatchNorm: n_features must be positive, got {n_features}")
+        if isinstance(n_features, bool) or not isinstance(n_features, (int, np.integer)) or n_features < 1:
+            raise ValueError(f"BatchNorm: n_features must be a positive int, got {n_features!r}")
+        dtype = float_dtype(dtype, "BatchNorm")
         if not 0.0 <= momentum <= 1.0:
             raise ValueError(f"BatchNorm: momentum must be in [0, 1], got {momentum}")
         if not eps > 0:
@@ -101,6 +102,9 @@ class BatchNorm(Layer):
 
     def parameters(self) -> list[Parameter]:
         return [self.gamma, self.beta]
+
+    def named_buffers(self) -> list[tuple[str, np.ndarray]]:
+        return [("running_mean", self.running_mean), ("running_var", self.running_var)]
 
     def __repr__(self) -> str:
         return f"BatchNorm({self.n_features})"

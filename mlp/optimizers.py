@@ -257,17 +257,18 @@ class AdamW(Adam):
         weight_decay: float = 0.01,
     ):
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
-        self.decoupled_weight_decay = self.weight_decay
-        self.weight_decay = 0.0  # Adam's step must not add the L2 term to the gradient
+
+    def _gradient(self, p: Parameter) -> np.ndarray:
+        return p.grad  # the decay is applied to theta in step(), never added to g
 
     def step(self) -> None:
-        shrink = 1.0 - self.lr * self.decoupled_weight_decay
+        shrink = 1.0 - self.lr * self.weight_decay
         for p in self.params:
             p.value *= shrink
         super().step()
 
     def __repr__(self) -> str:
-        return f"AdamW(lr={self.lr}, weight_decay={self.decoupled_weight_decay})"
+        return f"AdamW(lr={self.lr}, weight_decay={self.weight_decay})"
 
 
 def clip_grad_norm(params: Iterable[Parameter], max_norm: float) -> float:

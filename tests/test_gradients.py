@@ -155,6 +155,12 @@ def bce_case(n, d, rng):
     return mlp.BCELoss(), probabilities, rng.integers(0, 2, (n, d)).astype(np.float64)
 
 
+def bce_with_logits_case(n, d, rng):
+    targets = rng.uniform(0.0, 1.0, (n, d))  # soft targets too
+    targets[0] = rng.integers(0, 2, d)
+    return mlp.BCEWithLogitsLoss(), 3 * rng.standard_normal((n, d)), targets
+
+
 def cross_entropy_labels_case(n, d, rng):
     n_classes = d + 1
     return mlp.CrossEntropyLoss(), 3 * rng.standard_normal((n, n_classes)), rng.integers(0, n_classes, n)
@@ -168,6 +174,7 @@ def cross_entropy_one_hot_case(n, d, rng):
 LOSS_CASES = [
     pytest.param(mse_case, id="MSELoss"),
     pytest.param(bce_case, id="BCELoss"),
+    pytest.param(bce_with_logits_case, id="BCEWithLogitsLoss"),
     pytest.param(cross_entropy_labels_case, id="CrossEntropyLoss-labels"),
     pytest.param(cross_entropy_one_hot_case, id="CrossEntropyLoss-one_hot"),
 ]
