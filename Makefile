@@ -3,6 +3,7 @@
 #   make test    run every test: lint, unit and property tests, notebook hygiene,
 #                nbval (stored outputs reproduce), the strict book build, and the
 #                browser tests of the built book (installs Debian's chromium if root)
+#   make nbval-matrix   nbval under every CPU level this machine can emulate, 1 and 2 BLAS threads
 #   make notebooks [NB=chapters/01_x.ipynb]   re-execute chapter notebooks in place
 
 PYTHON ?= python3
@@ -13,11 +14,16 @@ export OPENBLAS_NUM_THREADS := 1
 export OMP_NUM_THREADS := 1
 export PYTHONHASHSEED := 0
 
-.PHONY: setup book test lint unit nbval build-strict browser notebooks clean
+.PHONY: setup book test lint unit nbval nbval-matrix build-strict browser notebooks clean python-version
 
 setup: $(VENV)/.installed _vendor/mathjax/.version
 
-$(VENV)/.installed: requirements.txt pyproject.toml
+# The pinned versions install on CPython 3.11, 3.12 and 3.13 (see README).
+python-version:
+	@$(PYTHON) tools/check_python.py
+
+$(VENV)/.installed: requirements.txt pyproject.toml tools/check_python.py
+	@test -x $(BIN)/python || $(PYTHON) tools/check_python.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
@@ -38,11 +44,17 @@ lint: setup
 unit: setup
 	$(BIN)/pytest --ignore=tests/browser
 
+# The stored outputs reproduce with the machine's own kernels and with numpy's baseline
+# kernels (and OpenBLAS's generic ones), two runs at a time. The first run's cell times
+# (_build/nbval/timings.xml) feed the execution-statistics page of the next build.
 nbval: setup
-	$(BIN)/pytest --nbval chapters
+	$(BIN)/python tools/nbval_levels.py
+
+nbval-matrix: setup
+	$(BIN)/python tools/nbval_levels.py --all
 
 build-strict: setup
-	rm -rf _build
+	rm -rf _build/html _build/.doctrees _build/jupyter_execute
 	$(BIN)/jupyter-book build --all . -W -n --keep-going
 
 # Browser tests of the book built by build-strict, in Debian's chromium (never a downloaded browser).

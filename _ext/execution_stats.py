@@ -1,38 +1,29 @@
-"""Sphinx extension: the book's execution-statistics page, measured at build time.
+"""Sphinx extension: the book's execution-statistics page, from the test run's own timings.
 
 The chapters show the outputs committed in their notebooks (execute_notebooks: "off");
-nothing here changes them. The directive
+nothing here changes them or runs them. The book is executed once per test run, by
+nbval (tools/nbval_levels.py, `make nbval`), which re-runs every chapter in a fresh
+kernel and compares its outputs with the stored ones. That run also writes pytest's
+JUnit report, _build/nbval/timings.xml, with the time of every cell (the first cell's
+time includes the kernel's start). The directive
 
     ```{execution-statistics}
     ```
 
-runs every notebook of the table of contents once more, each in a fresh kernel of the
-build's Python environment and in a temporary copy of its folder, with the settings of
-tools/run_notebooks.py (whose notebook client it reuses): PYTHONHASHSEED=0 and
-OPENBLAS_NUM_THREADS=1, cwd = the notebook's folder, minimal tracebacks. Two notebooks run
-at a time (execution_stats_jobs). It then renders a table of the chapters with their wall
-time (kernel start-up included) and status, the versions of the packages the chapters
-and the build use, the machine and the date.
-
-A notebook that fails here is a build warning, so `-W` fails the build.
-
-Cost: this runs the whole book, about 50 s on an idle 2-core machine, on every build (the page is
-re-read by every build, incremental ones too). For a quick preview, set
-BOOK_EXECUTION_STATS=off: the page then says that nothing was measured.
+reads that report and renders a table of the chapters with their wall time and whether
+their outputs were reproduced, the versions of the packages the chapters and the build
+use, and the machine and the date of the run. A build with no report (`make book` on a
+fresh clone) says so and how to get one; a chapter whose outputs did not reproduce is a
+build warning, so `-W` fails the build.
 """
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import datetime as dt
 import importlib.metadata
-import importlib.util
 import os
 import platform
-import shutil
-import tempfile
-import time
+import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,7 +35,8 @@ from sphinx.util.docutils import SphinxDirective
 
 logger = logging.getLogger(__name__)
 
-SKIP_VARIABLE = "BOOK_EXECUTION_STATS"  # "off": do not run the notebooks (quick previews)
+TIMINGS = Path("_build") / "nbval" / "timings.xml"  # relative to the book's root; see tools/nbval_levels.py
+KERNEL_SETTINGS = "PYTHONHASHSEED=0 OPENBLAS_NUM_THREADS=1"  # what tools/nbval_levels.py sets for it
 
 # Shown in this order; "mlp" is the book's own package.
 PACKAGES = [
@@ -55,6 +47,7 @@ PACKAGES = [
     "scipy",
     "ipykernel",
     "nbclient",
+    "nbval",
     "jupyter-book",
     "sphinx",
     "myst-nb",
@@ -65,26 +58,47 @@ PACKAGES = [
 @dataclass
 class Run:
     docname: str
-    path: Path
     code_cells: int
-    seconds: float | None = None
-    error: str | None = None
+    seconds: float | None = None  # None: not in the report
+    differing_cells: int = 0
 
     @property
     def status(self) -> str:
-        return "ok" if self.error is None else f"failed: {self.error}"
+        if self.seconds is None:
+            return "not measured"
+        if self.differing_cells:
+            return f"{self.differing_cells} cell(s) did not reproduce"
+        return "outputs reproduced"
 
 
-# -- running the notebooks ---------------------------------------------------------------------
+@dataclass
+class Report:
+    runs: list[Run]
+    suite_seconds: float
+    timestamp: str
 
 
-def load_run_notebooks(srcdir: Path):
-    """tools/run_notebooks.py as a module: its kernel manager and its reproducibility settings."""
-    path = srcdir / "tools" / "run_notebooks.py"
-    spec = importlib.util.spec_from_file_location("_book_run_notebooks", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def read_report(path: Path, notebooks: list[tuple[str, Path]], srcdir: Path) -> Report | None:
+    """The nbval run's timings for each notebook of the table of contents, or None without a report."""
+    if not path.is_file():
+        return None
+    suite = ElementTree.parse(path).getroot()
+    suite = suite if suite.tag == "testsuite" else suite.find("testsuite")
+    per_file: dict[str, list[ElementTree.Element]] = {}
+    for case in suite.iter("testcase"):  # classname "chapters.05_xor_mlp.ipynb", name "Cell 3"
+        per_file.setdefault(case.get("classname", ""), []).append(case)
+    runs = []
+    for docname, source in notebooks:
+        cells = sum(c.cell_type == "code" for c in nbformat.read(source, as_version=4).cells)
+        key = ".".join(source.relative_to(srcdir).parts)
+        cases = per_file.get(key)
+        run = Run(docname, cells)
+        if cases:
+            run.seconds = sum(float(c.get("time", 0)) for c in cases)
+            failed = [c for c in cases if c.find("failure") is not None or c.find("error") is not None]
+            run.differing_cells = len(failed)
+        runs.append(run)
+    return Report(runs, float(suite.get("time", 0)), suite.get("timestamp", ""))
 
 
 def toc_notebooks(env) -> list[tuple[str, Path]]:
@@ -107,52 +121,6 @@ def toc_notebooks(env) -> list[tuple[str, Path]]:
         if path.suffix == ".ipynb":
             notebooks.append((docname, path))
     return notebooks
-
-
-async def execute(run: Run, tools, jobs: asyncio.Semaphore, kernel_env: dict) -> None:
-    from nbclient.exceptions import CellExecutionError, CellTimeoutError
-
-    async with jobs:
-        nb = nbformat.read(run.path, as_version=4)
-        with tempfile.TemporaryDirectory(prefix="execution-stats-") as tmp:
-            # A copy of the notebook's folder (without notebooks): whatever a chapter
-            # reads or writes stays in the copy.
-            workdir = Path(tmp) / run.path.parent.name
-            shutil.copytree(run.path.parent, workdir, ignore=shutil.ignore_patterns("*.ipynb", ".*"))
-            client = tools.client_for(nb, workdir)
-            start = time.perf_counter()
-            try:
-                await client.async_execute(env=kernel_env)
-            except CellTimeoutError:
-                run.error = f"a cell ran longer than {tools.CELL_TIMEOUT} s"
-            except CellExecutionError as error:
-                run.error = f"{error.ename}: {error.evalue}"[:200]
-            except Exception as error:  # e.g. the kernel died
-                run.error = f"{type(error).__name__}: {error}"[:200]
-            run.seconds = time.perf_counter() - start
-        if run.error is None:
-            run.error = tools.untagged_error(nb)
-        logger.info(f"execution-statistics: {run.docname}: {run.seconds:.1f} s, {run.status}")
-
-
-def measure(srcdir: Path, notebooks: list[tuple[str, Path]], jobs: int) -> tuple[list[Run], float]:
-    """Run the notebooks, ``jobs`` at a time; return the runs and the total wall time."""
-    tools = load_run_notebooks(srcdir)
-    kernel_env = {**os.environ, **tools.REPRODUCIBLE_ENV}
-    runs = [
-        Run(docname, path, sum(c.cell_type == "code" for c in nbformat.read(path, as_version=4).cells))
-        for docname, path in notebooks
-    ]
-
-    async def main() -> None:
-        semaphore = asyncio.Semaphore(jobs)
-        await asyncio.gather(*(execute(run, tools, semaphore, kernel_env) for run in runs))
-
-    start = time.perf_counter()
-    # A fresh event loop in a thread of its own, whatever loop the caller may be running.
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(asyncio.run, main()).result()
-    return runs, time.perf_counter() - start
 
 
 # -- facts about the build -----------------------------------------------------------------------
@@ -233,8 +201,8 @@ def paragraph(*parts) -> nodes.paragraph:
 class ExecutionStatistics(SphinxDirective):
     """```{execution-statistics} chapters|software|machine```: one table of the page.
 
-    ``chapters`` (the default) runs the notebooks; ``software`` lists the package versions,
-    ``machine`` the build machine and the date.
+    ``chapters`` (the default) gives the nbval run's time per chapter; ``software`` lists the
+    package versions, ``machine`` the machine and the dates of the run and the build.
     """
 
     has_content = False
@@ -251,30 +219,34 @@ class ExecutionStatistics(SphinxDirective):
     def srcdir(self) -> Path:
         return Path(self.env.srcdir)
 
+    def report(self) -> Report | None:
+        return read_report(self.srcdir / TIMINGS, toc_notebooks(self.env), self.srcdir)
+
     def chapters(self) -> list[nodes.Node]:
         env = self.env
         env.execution_stats_docs = getattr(env, "execution_stats_docs", set()) | {env.docname}
-        if os.environ.get(SKIP_VARIABLE, "").strip().lower() == "off":
+        report = self.report()
+        if report is None:
             note = nodes.note()
             note += paragraph(
-                f"This build was made with {SKIP_VARIABLE}=off: the notebooks were not run and "
-                "nothing was measured."
+                f"No timings: this copy of the book was built without a test run ({TIMINGS} is missing). "
+                "Run ",
+                nodes.literal(text="make test"),
+                " (or ",
+                nodes.literal(text="make nbval"),
+                " before ",
+                nodes.literal(text="make book"),
+                ") to measure them.",
             )
             return [note]
-
-        notebooks = [(d, p) for d, p in toc_notebooks(env) if d != env.docname]
-        jobs = max(1, int(self.config.execution_stats_jobs))
-        logger.info(f"execution-statistics: running {len(notebooks)} notebooks, {jobs} at a time")
-        runs, wall = measure(self.srcdir, notebooks, jobs)
-        for run in runs:
-            if run.error is not None:
+        rows = []
+        for run in report.runs:
+            if run.differing_cells:
                 logger.warning(
-                    f"execution-statistics: {run.docname} failed to run: {run.error}",
+                    f"execution-statistics: {run.docname}: {run.status} in the last nbval run",
                     location=(env.docname, self.lineno),
                     type="execution_stats",
                 )
-        rows = []
-        for run in runs:
             link = addnodes.pending_xref(
                 "",
                 nodes.inline("", run.docname),
@@ -285,10 +257,12 @@ class ExecutionStatistics(SphinxDirective):
                 refexplicit=False,
                 refwarn=True,
             )
-            rows.append([link, run.code_cells, f"{run.seconds:.1f}", run.status])
-        busy = sum(run.seconds for run in runs)
-        total_cells = sum(run.code_cells for run in runs)
-        rows.append(["Total", total_cells, f"{busy:.1f}", f"{len(runs)} notebooks in {wall:.1f} s"])
+            seconds = "–" if run.seconds is None else f"{run.seconds:.1f}"
+            rows.append([link, run.code_cells, seconds, run.status])
+        busy = sum(run.seconds or 0 for run in report.runs)
+        total_cells = sum(run.code_cells for run in report.runs)
+        whole = f"the whole nbval run took {report.suite_seconds:.1f} s"
+        rows.append(["Total", total_cells, f"{busy:.1f}", whole])
         return [
             table(
                 ["Chapter", "Code cells", "Run time (s)", "Status"],
@@ -305,17 +279,15 @@ class ExecutionStatistics(SphinxDirective):
         return [table(["Package", "Version"], rows, [40, 60], ["execution-statistics-software"])]
 
     def machine(self) -> list[nodes.Node]:
-        settings = load_run_notebooks(self.srcdir).REPRODUCIBLE_ENV
+        report = self.report()
+        measured = "no test run" if report is None else report.timestamp.replace("T", " ")[:16] + " UTC"
         rows = [
+            ["Date of the nbval run", measured],
             ["Date of the build", dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")],
             ["Operating system", platform.platform()],
             ["CPU", cpu_model()],
             ["CPU count", str(os.cpu_count())],
-            ["Notebooks run at a time", str(max(1, int(self.config.execution_stats_jobs)))],
-            [
-                "Kernel settings",
-                nodes.literal(text=" ".join(f"{k}={v}" for k, v in sorted(settings.items()))),
-            ],
+            ["Kernel settings", nodes.literal(text=KERNEL_SETTINGS)],
         ]
         return [table(None, rows, [40, 60], ["execution-statistics-machine"])]
 
@@ -340,7 +312,6 @@ def merge(app, env, docnames, other) -> None:
 
 def setup(app):
     app.add_directive("execution-statistics", ExecutionStatistics)
-    app.add_config_value("execution_stats_jobs", 2, "env", [int])
     app.connect("env-get-outdated", always_outdated)
     app.connect("env-purge-doc", purge)
     app.connect("env-merge-info", merge)

@@ -72,7 +72,7 @@ def clear(nb) -> None:
 def client_for(nb, workdir: Path) -> NotebookClient:
     """A client that runs ``nb`` with the book's settings, in a kernel whose cwd is ``workdir``.
 
-    Clears ``nb`` first. Also used by the execution-statistics page (_ext/execution_stats.py).
+    Clears ``nb`` first.
     """
     clear(nb)
     nb.metadata["kernelspec"] = dict(KERNELSPEC)
