@@ -65,7 +65,13 @@ def digits(
     if rng is not None:
         order = as_generator(rng, "digits").permutation(len(y))
         X, y = X[order], y[order]
-    n_train = len(y) - round(val_fraction * len(y))
+    n_val = round(val_fraction * len(y))
+    if (val_fraction > 0 and n_val == 0) or n_val == len(y):
+        raise ValueError(
+            f"digits: val_fraction={val_fraction} gives {n_val} validation and {len(y) - n_val} training "
+            f"rows of {len(y)}; both sets must be non-empty (or val_fraction=0 for no validation set)"
+        )
+    n_train = len(y) - n_val
     return X[:n_train], y[:n_train], X[n_train:], y[n_train:]
 
 
@@ -96,9 +102,11 @@ def minibatches(
     X, y = np.asarray(X), np.asarray(y)
     if len(X) != len(y):
         raise ValueError(f"minibatches: X has {len(X)} rows but y has {len(y)}")
-    if batch_size < 1:
-        raise ValueError(f"minibatches: batch_size must be positive, got {batch_size}")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"minibatches: batch_size must be a positive int, got {batch_size!r}")
     n = len(X)
+    if n == 0:
+        raise ValueError(f"minibatches: X is empty (shape {X.shape}); there is nothing to batch")
     if rng is None:
         for start in range(0, n, batch_size):
             yield X[start : start + batch_size], y[start : start + batch_size]

@@ -220,5 +220,5 @@ def test_minibatches_reject_mismatched_rows():
 
 def test_minibatches_reject_non_positive_batch_size():
     X, y = paired_data(5)
-    with pytest.raises(ValueError, match="batch_size must be positive, got 0"):
+    with pytest.raises(ValueError, match="batch_size must be a positive int, got 0"):
         list(mlp.data.minibatches(X, y, 0))

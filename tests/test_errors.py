@@ -222,7 +222,7 @@ def test_fit_rejects_non_finite_validation_data():
 def test_fit_with_huge_learning_rate_raises_floating_point_error_naming_the_epoch():
     model, loss, opt, X, y = linear_regression_setup(lr=10.0)
     with pytest.raises(
-        FloatingPointError, match=r"loss became (inf|nan) at epoch \d+; try a lower learning rate"
+        FloatingPointError, match=r"loss became (inf|nan) at epoch \d+; the training diverged. Try a lower"
     ):
         mlp.fit(model, loss, opt, X, y, epochs=1000)
 

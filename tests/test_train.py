@@ -188,7 +188,7 @@ def test_fit_is_reproducible_with_the_same_seeds():
 def test_fit_rejects_non_positive_epochs():
     X, y = xor_data()
     model = small_classifier()
-    with pytest.raises(ValueError, match="epochs must be positive, got 0"):
+    with pytest.raises(ValueError, match="epochs must be a positive int, got 0"):
         mlp.fit(model, mlp.CrossEntropyLoss(), mlp.SGD(model.parameters(), lr=0.1), X, y, epochs=0)
 
 
