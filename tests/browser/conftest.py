@@ -78,7 +78,7 @@ def base_url(html_dir):
 
 
 @pytest.fixture(scope="session")
-def driver(base_url, tmp_path_factory):
+def driver(tmp_path_factory):
     """One headless Chromium for the whole session, with its console and network logs."""
     missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not os.access(p, os.X_OK)]
     if missing:
