@@ -4,6 +4,7 @@
 #                nbval (stored outputs reproduce), the strict book build, and the
 #                browser tests of the built book (installs Debian's chromium if root)
 #   make nbval-matrix   nbval under every CPU level this machine can emulate, 1 and 2 BLAS threads
+#   make oracle  install PyTorch (CPU) into .venv and check mlp against it
 #   make notebooks [NB=chapters/01_x.ipynb]   re-execute chapter notebooks in place
 
 PYTHON ?= python3
@@ -14,7 +15,7 @@ export OPENBLAS_NUM_THREADS := 1
 export OMP_NUM_THREADS := 1
 export PYTHONHASHSEED := 0
 
-.PHONY: setup book test lint unit nbval nbval-matrix build-strict browser notebooks clean python-version
+.PHONY: setup book test lint unit nbval nbval-matrix build-strict browser oracle notebooks clean python-version
 
 setup: $(VENV)/.installed _vendor/mathjax/.version
 
@@ -71,6 +72,12 @@ browser: build-strict
 	BOOK_BROWSER_TESTS=required $(BIN)/pytest tests/browser
 
 test: lint unit nbval build-strict browser
+
+# PyTorch as an independent oracle for every layer, loss and optimizer (tests/oracle). PyTorch
+# is no dependency of the book: this installs the pinned CPU build into .venv first.
+oracle: setup
+	$(BIN)/python -m pip install --quiet -r requirements-torch.txt
+	MLP_TORCH_ORACLE=required $(BIN)/pytest tests/oracle
 
 NB ?= chapters/*.ipynb
 notebooks: setup
