@@ -5,7 +5,99 @@ from __future__ import annotations
 import numpy as np
 
 import mlp
-from selfcheck.core import Wrong, as_array, as_number, call, checker, close, compare
+from selfcheck.core import Wrong, as_array, as_number, call, checker, close, compare, compare_number, given
+
+
+@checker(1)
+def check_ex1(tanh_slope, sigmoid_slope_max, tanh_slope_max, z_at_max):
+    rng = np.random.default_rng(401)
+    z = rng.uniform(-3, 3, 12)
+    a = np.tanh(z)
+    got = as_array(call(tanh_slope, a.copy(), name="tanh_slope"), "tanh_slope(a)")
+    numeric = mlp.numerical_gradient(lambda v: np.tanh(v).sum(), z.copy())
+    if close(got, 1 - np.tanh(a) ** 2, rtol=1e-5):
+        raise Wrong(
+            "tanh_slope applies tanh to its argument again: it is given the output a = tanh(z) already."
+        )
+    if close(got, a * (1 - a), rtol=1e-5):
+        raise Wrong("that is the sigmoid's slope a (1 - a): tanh's is written with a**2.")
+    compare("tanh_slope(a)", got, numeric, rtol=1e-6, atol=1e-9)
+    s_max = as_number(given(sigmoid_slope_max, "sigmoid_slope_max"), "sigmoid_slope_max")
+    if np.isclose(s_max, 0.5):
+        raise Wrong("sigmoid_slope_max is sigmoid(0) itself, the value; the slope there is a (1 - a).")
+    grid = np.linspace(-10, 10, 20001)  # the slopes on a fine grid, to compare the maxima with
+    sigma = 1 / (1 + np.exp(-grid))
+    compare_number("sigmoid_slope_max", s_max, np.max(sigma * (1 - sigma)), rtol=1e-6)
+    compare_number(
+        "tanh_slope_max",
+        as_number(given(tanh_slope_max, "tanh_slope_max"), "tanh_slope_max"),
+        np.max(1 - np.tanh(grid) ** 2),
+        rtol=1e-6,
+    )
+    where = as_number(given(z_at_max, "z_at_max"), "z_at_max")
+    compare_number("z_at_max", where, grid[np.argmax(sigma * (1 - sigma))], atol=1e-9)
+    return (
+        "tanh_slope matches central differences at 12 random points; both maxima and their place are right."
+    )
+
+
+@checker(2)
+def check_ex2(dz_dt_circle, dz_dt_diagonal, dz_dt_assigned):
+    rng = np.random.default_rng(402)
+    for t in rng.uniform(0.3, 3.0, 4):
+        circle = mlp.numerical_gradient(lambda v: np.sum(np.cos(v) ** 2 + np.sin(v) ** 2), np.array([t]))[0]
+        diagonal = mlp.numerical_gradient(lambda v: np.sum(v**2 + v**2), np.array([t]))[0]
+        compare_number("dz_dt_circle(t)", call(dz_dt_circle, t, name="dz_dt_circle"), circle, atol=1e-6)
+        got = as_number(call(dz_dt_diagonal, t, name="dz_dt_diagonal"), "dz_dt_diagonal(t)")
+        if np.isclose(got, diagonal / 2):
+            raise Wrong("dz_dt_diagonal keeps one path only: t reaches z through x and through y, add both.")
+        compare_number("dz_dt_diagonal(t)", got, diagonal, rtol=1e-6)
+        assigned = as_number(call(dz_dt_assigned, t, name="dz_dt_assigned"), "dz_dt_assigned(t)")
+        if np.isclose(assigned, diagonal):
+            raise Wrong(
+                "dz_dt_assigned is the true derivative: assigning keeps only the last path's contribution."
+            )
+        compare_number("dz_dt_assigned(t)", assigned, diagonal / 2, rtol=1e-6)
+    return "all three derivatives are right at 4 random values of t."
+
+
+def _true_shapes(N, widths, rng):
+    """The shapes of the deltas and gradients of a real 3-layer network of these widths, computed."""
+    A = rng.standard_normal((N, widths[0]))
+    Ws = [rng.standard_normal((widths[i], widths[i + 1])) for i in range(3)]
+    activations, shapes = [A], {}
+    for W in Ws:
+        activations.append(np.tanh(activations[-1] @ W))
+    delta = activations[-1] - 1.0
+    for layer in (3, 2, 1):
+        shapes[f"delta{layer}"] = delta.shape
+        shapes[f"dW{layer}"] = (activations[layer - 1].T @ delta).shape
+        shapes[f"db{layer}"] = delta.sum(axis=0).shape
+        delta = (delta @ Ws[layer - 1].T) * (1 - activations[layer - 1] ** 2)
+    return shapes
+
+
+@checker(3)
+def check_ex3(gradient_shapes):
+    rng = np.random.default_rng(403)
+    for _ in range(3):
+        N, *widths = (int(v) for v in rng.choice(np.arange(2, 12), 5, replace=False))
+        got = call(gradient_shapes, N, *widths, name="gradient_shapes")
+        if not isinstance(got, dict):
+            raise Wrong("gradient_shapes should return a dictionary from names to shape tuples.")
+        expected = _true_shapes(N, widths, rng)
+        for name, shape in expected.items():
+            if name not in got:
+                raise Wrong(f"the dictionary has no entry {name!r}.")
+            mine = tuple(int(v) for v in np.atleast_1d(got[name]))
+            if mine != shape:
+                hint = ""
+                if name.startswith("dW") and mine == shape[::-1]:
+                    hint = " It is transposed: a gradient has the shape of its parameter, (n_in, n_out)."
+                elif name.startswith("db"):
+                    hint = " A bias gradient sums delta over the rows: one number per unit, like the bias."
+                raise Wrong(f"{name} should not be {mine} for N={N}, widths {widths}.{hint}")
+    return "every shape is right for 3 random sets of widths."
 
 
 @checker(4)

@@ -27,6 +27,50 @@ def tanh_net_gradients(params, X, Y):
     ]
 
 
+def test_ex1_slopes_and_maxima():
+    def stub(a): ...
+
+    assert "not yet" in str(ch04.check_ex1.verdict(stub, 0.25, 1.0, 0.0))
+    tanh_again = ch04.check_ex1.verdict(lambda a: 1 - np.tanh(a) ** 2, 0.25, 1.0, 0.0)
+    assert not tanh_again and "output" in tanh_again.message
+    value_not_slope = ch04.check_ex1.verdict(lambda a: 1 - a**2, 0.5, 1.0, 0.0)
+    assert not value_not_slope and "slope" in value_not_slope.message
+    assert not ch04.check_ex1.verdict(lambda a: 1 - a**2, 0.25, 1.0, 1.0)
+    assert ch04.check_ex1.verdict(lambda a: 1 - a**2, 0.25, 1.0, 0.0)
+
+
+def test_ex2_sums_over_paths():
+    def stub(t): ...
+
+    assert "not yet" in str(ch04.check_ex2.verdict(stub, stub, stub))
+    one_path = ch04.check_ex2.verdict(lambda t: 0.0, lambda t: 2 * t, lambda t: 2 * t)
+    assert not one_path and "one path" in one_path.message
+    true_for_assigned = ch04.check_ex2.verdict(lambda t: 0.0, lambda t: 4 * t, lambda t: 4 * t)
+    assert not true_for_assigned and "last path" in true_for_assigned.message
+    assert ch04.check_ex2.verdict(lambda t: 0.0, lambda t: 4 * t, lambda t: 2 * t)
+
+
+def gradient_shapes(N, n0, n1, n2, n3, transposed=False):
+    widths = [n0, n1, n2, n3]
+    shapes = {}
+    for layer in (1, 2, 3):
+        shapes[f"delta{layer}"] = (N, widths[layer])
+        shapes[f"dW{layer}"] = (
+            (widths[layer], widths[layer - 1]) if transposed else (widths[layer - 1], widths[layer])
+        )
+        shapes[f"db{layer}"] = (widths[layer],)
+    return shapes
+
+
+def test_ex3_shapes():
+    def stub(N, n0, n1, n2, n3): ...
+
+    assert "not yet" in str(ch04.check_ex3.verdict(stub))
+    transposed = ch04.check_ex3.verdict(lambda *a: gradient_shapes(*a, transposed=True))
+    assert not transposed and "transposed" in transposed.message
+    assert ch04.check_ex3.verdict(gradient_shapes)
+
+
 def test_ex4_stub_wrong_and_right():
     def stub(eps, f_value, f_third): ...
 
