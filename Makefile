@@ -85,3 +85,20 @@ notebooks: setup
 
 clean:
 	rm -rf _build .pytest_cache .hypothesis .ruff_cache
+
+# PDF edition: _build/latex/book.pdf, from the same sources, with Jupyter Book's LaTeX
+# builder and XeLaTeX (latexmk) from Debian's packages: tools/pdf/latex_deps.sh installs
+# them as root when missing, or says which to install. If the HTML book is built, the PDF
+# is copied into it too (the next HTML build links it in every page's footer).
+# pdf-test checks the PDF (tests/pdf); it is not part of make test.
+.PHONY: pdf pdf-test
+pdf: $(VENV)/.installed
+	bash tools/pdf/latex_deps.sh
+	rm -rf _build/latex
+	LATEXMKOPTS="-xelatex -interaction=nonstopmode -halt-on-error" \
+	  $(BIN)/jupyter-book build --all . --builder pdflatex
+	@if [ -d _build/html ]; then cp _build/latex/book.pdf _build/html/book.pdf; fi
+	@echo "PDF edition: _build/latex/book.pdf, $$(pdfinfo _build/latex/book.pdf | awk '/^Pages:/{print $$2}') pages"
+
+pdf-test: $(VENV)/.installed
+	BOOK_PDF_TESTS=required $(BIN)/pytest -p no:cacheprovider tests/pdf

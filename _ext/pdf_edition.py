@@ -23,11 +23,17 @@ would otherwise drop hidden cells from the PDF.
   heading.
 - Hidden code. Cells tagged `hide-input` (the code that draws a figure) are printed in
   full: a reader of the PDF cannot click to show them.
+
+For the HTML builder it does one thing: when the PDF has been built next to the HTML
+book (_build/latex/book.pdf, by `make pdf`), it is copied into the HTML book and every
+page's footer links to it. Without a PDF the HTML book is unchanged.
 """
 
 from __future__ import annotations
 
 import re
+import shutil
+from pathlib import Path
 from typing import Any
 
 from docutils import nodes
@@ -41,6 +47,7 @@ logger = logging.getLogger(__name__)
 DETAILS_OPEN = re.compile(r"^\s*<details[^>]*>\s*(?:<summary>(?P<summary>.*?)</summary>)?\s*$", re.S | re.I)
 DETAILS_CLOSE = re.compile(r"^\s*</details>\s*$", re.I)
 EXERCISE = re.compile(r"^(?P<label>Exercise\s+\S+?)\s*(?:\((?P<level>[^)]*)\))?\s*(?::\s*(?P<title>.*))?$")
+PDF_NAME = "book.pdf"  # latex: latex_documents: targetname: book.tex in _config.yml
 HIDDEN_TAGS = ("tag_hide-cell", "tag_hide-input", "tag_hide-output")
 
 
@@ -197,6 +204,30 @@ class PrintInteractiveParts(SphinxPostTransform):
             cell.attributes.pop("hide_mode", None)
 
 
+def _built_pdf(app: Sphinx) -> Path | None:
+    """The PDF edition next to this HTML build (_build/latex/book.pdf), if it is built."""
+    pdf = Path(app.outdir).parent / "latex" / PDF_NAME
+    return pdf if app.builder.format == "html" and pdf.is_file() else None
+
+
+def _link_pdf_in_footer(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
+    if _built_pdf(app) is None:
+        return
+    href = context["pathto"](PDF_NAME, 1)
+    context["theme_extra_footer"] = (context.get("theme_extra_footer") or "") + (
+        f'<p class="pdf-edition"><strong>PDF edition.</strong> <a href="{href}">The whole book as '
+        "one PDF</a>, for reading away from the screen (built by <code>make pdf</code>).</p>"
+    )
+
+
+def _copy_pdf(app: Sphinx, exception: Exception | None) -> None:
+    pdf = _built_pdf(app)
+    if exception is None and pdf is not None:
+        shutil.copy2(pdf, Path(app.outdir) / PDF_NAME)
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_post_transform(PrintInteractiveParts)
+    app.connect("html-page-context", _link_pdf_in_footer)
+    app.connect("build-finished", _copy_pdf)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
