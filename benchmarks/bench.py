@@ -1,15 +1,22 @@
-"""Benchmark: `mlp` against hand-written numpy (the floor) on the same training steps.
+"""Benchmark: `mlp` against the hand-fused numpy floor (and PyTorch) on the same training steps.
 
-    OPENBLAS_NUM_THREADS=1 python benchmarks/bench.py            # full run (~2 min)
-    OPENBLAS_NUM_THREADS=1 python benchmarks/bench.py --quick    # fewer repetitions
+    OPENBLAS_NUM_THREADS=1 python benchmarks/bench.py                 # full run (a few minutes)
+    OPENBLAS_NUM_THREADS=1 python benchmarks/bench.py --quick         # 7 repetitions instead of 31
+    OPENBLAS_NUM_THREADS=1 python benchmarks/bench.py --repeats 15    # any number of repetitions
+    OPENBLAS_NUM_THREADS=1 python benchmarks/bench.py --steps-only    # only the per-step table
 
-For each workload it first asserts that `mlp` and the floor give the same
-parameters after 20 steps (relative 1e-10), then times them interleaved
-(mlp, floor, mlp, floor, ...) and reports the median time per step with min-max,
-the ratio mlp/floor, and the peak memory of one step. It also times `mlp.fit`
-against a hand-written loop with the same model, the 5000-step full-batch digits
-run, and float32 models. PyTorch is added as a column where it is installed.
-"""
+For each workload it first asserts that `mlp` and the floor (`floor.py`) give the
+same parameters after 20 steps (relative 1e-10), then times them interleaved
+(mlp, floor, torch, mlp, floor, torch, ...; each sample is a run of steps of
+about 20 ms) and reports the median time per step with min-max, the ratio
+mlp/floor (median of the per-round ratios, and the ratio of the minima), and the
+peak memory of one step measured with `tracemalloc` (which sees numpy's
+allocations, not PyTorch's). Unless ``--steps-only``, it also times `mlp.fit`
+against a hand-written loop with the same model, the whole 5000-step full-batch
+digits run, and float32 models. PyTorch (float64, one thread) is added as a
+column where it is importable; it is never a dependency. The load average is
+printed at the start and after the per-step table: the figures mean little on a
+busy machine unless compared side by side."""
 
 from __future__ import annotations
 
@@ -145,6 +152,13 @@ def peak_memory_kib(step):
     return peak / 1024
 
 
+def load_average():
+    try:
+        return ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:  # not available on this platform
+        return "unknown"
+
+
 def summary(samples):
     return statistics.median(samples), min(samples), max(samples)
 
@@ -155,8 +169,9 @@ def fmt(stats):
 
 
 def steps_per_sample(step):
-    """Enough steps for one sample to take about 20 ms."""
-    t = time_steps(step, 5)
+    """Enough steps for one sample to take about 20 ms (the fastest of three trials, after a warm-up)."""
+    time_steps(step, 5)
+    t = min(time_steps(step, 5) for _ in range(3))
     return max(5, int(20_000 / max(t, 1.0)))
 
 
@@ -167,30 +182,35 @@ def bench_workload(label, name, batch_size, repeats):
         w.floor_step()
     diff = w.max_relative_difference()
     assert diff < 1e-10, f"{label}: mlp and floor disagree after 20 steps (relative {diff:.2e})"
+    steps = {"mlp": w.mlp_step, "floor": w.floor_step}
+    if torch is not None:
+        steps["torch"] = torch_step(name, batch_size)
     n = steps_per_sample(w.mlp_step)
-    mlp_t, floor_t = [], []
-    for _ in range(repeats):
-        mlp_t.append(time_steps(w.mlp_step, n))
-        floor_t.append(time_steps(w.floor_step, n))
+    for step in steps.values():  # warm up: buffers and optimizer state of every batch shape
+        time_steps(step, n)
+    times = {key: [] for key in steps}
+    for _ in range(repeats):  # interleaved: mlp, floor, torch, mlp, floor, torch, ...
+        for key, step in steps.items():
+            times[key].append(time_steps(step, n))
     row = {
         "label": label,
         "agree": diff,
-        "mlp": summary(mlp_t),
-        "floor": summary(floor_t),
-        "ratio": statistics.median(m / f for m, f in zip(mlp_t, floor_t)),
-        "ratio_min": min(mlp_t) / min(floor_t),
+        "steps_per_sample": n,
+        "ratio": statistics.median(m / f for m, f in zip(times["mlp"], times["floor"])),
+        "ratio_min": min(times["mlp"]) / min(times["floor"]),
         "mem_mlp": peak_memory_kib(w.mlp_step),
         "mem_floor": peak_memory_kib(w.floor_step),
     }
+    for key, samples in times.items():
+        row[key] = summary(samples)
     if torch is not None:
-        row["torch"] = summary(
-            [time_steps(torch_step(name, batch_size), n) for _ in range(max(3, repeats // 3))]
-        )
+        row["torch_ratio"] = statistics.median(t / f for t, f in zip(times["torch"], times["floor"]))
     return row
 
 
 def torch_step(name, batch_size):
-    """The same workload in PyTorch (float64, one thread), for comparison only."""
+    """The same workload in PyTorch (float64, one thread, the same initial weights as mlp's),
+    for comparison only. torch.optim uses its default (per-parameter) CPU implementation."""
     torch.set_num_threads(1)
     w = Workload(name, batch_size)
     nn = torch.nn
@@ -204,12 +224,20 @@ def torch_step(name, batch_size):
             nn.ReLU(),
             nn.Linear(16, 10),
         ).double()
+        dense = [(0, 0), (3, 3), (6, 6)]
         loss_fn = nn.CrossEntropyLoss()
-        opt = torch.optim.Adam(model.parameters(), lr=0.001)
+        make_opt = lambda ps: torch.optim.Adam(ps, lr=0.001)  # noqa: E731
     else:
         model = nn.Sequential(nn.Linear(2, 10), nn.Sigmoid(), nn.Linear(10, 2), nn.Sigmoid()).double()
+        dense = [(0, 0), (2, 2)]
         loss_fn = nn.MSELoss()
-        opt = torch.optim.SGD(model.parameters(), lr=0.5)
+        make_opt = lambda ps: torch.optim.SGD(ps, lr=0.5)  # noqa: E731
+    with torch.no_grad():  # start from mlp's weights (torch stores W transposed)
+        for i, j in dense:
+            model[i].weight.copy_(torch.from_numpy(w.model[j].W.value.T))
+            if w.model[j].b is not None:
+                model[i].bias.copy_(torch.from_numpy(w.model[j].b.value))
+    opt = make_opt(model.parameters())
     batches = [(torch.from_numpy(X), torch.from_numpy(y)) for X, y in w.batches]
     i = 0
 
@@ -272,13 +300,17 @@ def bench_fit_overhead(repeats):
 
 
 def bench_full_training():
-    """5000 full-batch Adam steps on digits (first 1500 train, last 297 validation)."""
+    """5000 full-batch Adam steps on digits (first 1500 train, last 297 validation), mlp and the floor."""
     w = Workload("digits-full", 1500)
     t0 = time.perf_counter()
     for _ in range(5000):
         w.mlp_step()
     seconds = time.perf_counter() - t0
-    return seconds, mlp.accuracy(w.model, w.X_val, w.y_val)
+    t0 = time.perf_counter()
+    for _ in range(5000):
+        w.floor_step()
+    floor_seconds = time.perf_counter() - t0
+    return seconds, floor_seconds, mlp.accuracy(w.model, w.X_val, w.y_val)
 
 
 def bench_float32(repeats):
@@ -297,7 +329,10 @@ def bench_float32(repeats):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
-    parser.add_argument("--repeats", type=int, default=None)
+    parser.add_argument("--repeats", type=int, default=None, help="interleaved repetitions (default 31)")
+    parser.add_argument(
+        "--steps-only", action="store_true", help="only the per-step table (no fit, 5000-step run, float32)"
+    )
     args = parser.parse_args()
     repeats = args.repeats or (7 if args.quick else 31)
 
@@ -309,22 +344,25 @@ def main():
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {cpu}")
     print(f"python {platform.python_version()}, numpy {np.__version__}", end=", ")
     print(f"BLAS {blas['name']} {blas['version']}")
-    print(f"{repeats} interleaved repetitions per workload\n")
+    print(f"{repeats} interleaved repetitions per workload; load average {load_average()}\n")
 
-    print("Time per training step (median, min-max):")
+    print("Time per training step (median, min-max); peak memory of one step by tracemalloc:")
     rows = [bench_workload(*spec, repeats) for spec in WORKLOADS]
     for r in rows:
-        print(f"  {r['label']}")
+        print(f"  {r['label']}  ({r['steps_per_sample']} steps per sample)")
         print(f"    mlp    {fmt(r['mlp'])}   peak {r['mem_mlp']:7.1f} KiB")
         print(f"    floor  {fmt(r['floor'])}   peak {r['mem_floor']:7.1f} KiB")
         if "torch" in r:
-            print(f"    torch  {fmt(r['torch'])}")
+            print(f"    torch  {fmt(r['torch'])}   torch/floor {r['torch_ratio']:.2f}")
         print(
             f"    mlp/floor {r['ratio']:.2f} (median of pairs), {r['ratio_min']:.2f} (ratio of minima)"
             f"   parameters agree after 20 steps to {r['agree']:.1e}"
         )
     if torch is None:
         print("  (PyTorch not installed: skipped the torch column)")
+    print(f"load average (1, 5, 15 min): {load_average()}")
+    if args.steps_only:
+        return
 
     print("\nmlp.fit against a hand-written loop (same model and batches):")
     for label, epochs, hand, fit_stats, ratio in bench_fit_overhead(max(9, repeats // 2)):
@@ -333,8 +371,11 @@ def main():
             f"fit/loop {ratio:.3f}"
         )
 
-    seconds, val_acc = bench_full_training()
-    print(f"\nDigits, 5000 full-batch Adam steps: {seconds:.2f} s, validation accuracy {val_acc:.4f}")
+    seconds, floor_seconds, val_acc = bench_full_training()
+    print(
+        f"\nDigits, 5000 full-batch Adam steps: mlp {seconds:.2f} s (validation accuracy {val_acc:.4f}), "
+        f"floor {floor_seconds:.2f} s, ratio {seconds / floor_seconds:.2f}; load average {load_average()}"
+    )
 
     print("\nfloat32 models (mlp):")
     for label, t64, t32, speedup in bench_float32(max(5, repeats // 3)):
