@@ -42,7 +42,7 @@ def check_ex1(softmax_large_t, softmax_small_t):
             raise Wrong("one of the limits returns softmax(z) itself: let t go to its limit first.")
         compare("softmax_large_t(z)", large, hot, atol=1e-6)
         compare("softmax_small_t(z)", small, uniform, atol=1e-6)
-    return "both limits are right for 4 random logit vectors of 6 classes."
+    return "Both limits are right for 4 random logit vectors of 6 classes."
 
 
 @checker(2)
@@ -176,4 +176,7 @@ def check_ex5(PerClassBCE):
         raise Wrong(
             "a gradient check of Dense + Softmax + PerClassBCE fails: backward is not forward's gradient."
         )
-    return "forward and backward are right, and Dense + Softmax + PerClassBCE passes its gradient check."
+    return (
+        "PerClassBCE's forward and backward are right, "
+        "and Dense + Softmax + PerClassBCE passes its gradient check."
+    )
