@@ -120,11 +120,10 @@ def test_latex_ran_without_errors(log_text):
 
 
 def test_every_reference_and_citation_is_resolved(log_text, pdf_text):
-    for warning in (
-        "There were undefined references",
-        "There were undefined citations",
-        "Rerun to get cross-references right",
-    ):
+    # Not "Label(s) may have changed. Rerun...": latexmk reruns XeLaTeX until book.aux stops
+    # changing, and the warning stays after that, a false alarm from nameref comparing
+    # figure captions with Unicode (α, ², ’) in them.
+    for warning in ("There were undefined references", "There were undefined citations"):
         assert warning not in log_text, f"{LOG.name}: {warning}"
     undefined = re.findall(r"(?:Reference|Citation) `[^']*' on page \d+ undefined", log_text)
     assert not undefined, undefined[:5]
