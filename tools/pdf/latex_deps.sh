@@ -33,7 +33,7 @@ if command -v fc-list >/dev/null; then
 fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 
-echo "make pdf: missing: ${missing[*]}"
+printf "make pdf: missing:"; printf " %s;" "${missing[@]}"; echo
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   apt-get update
   DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${DEBS[@]}"
