@@ -1,8 +1,20 @@
 """Optimizers, in order of increasing complexity.
 
-Each is bound to its parameters at construction and keeps its state in lists
-parallel to them. ``step()`` applies one update to every ``Parameter.value`` in
-place, using ``Parameter.grad``; ``zero_grad()`` clears the gradients. The rules
+Each is bound to its parameters at construction. ``step()`` applies one update to
+every ``Parameter.value`` in place, using ``Parameter.grad``; ``zero_grad()`` clears
+the gradients.
+
+Speed (see benchmarks/README.md): at construction the optimizer copies all its
+parameters into one contiguous array ``theta`` (one per dtype) and makes every
+``Parameter.value`` a view into it, and likewise every ``Parameter.grad`` into one
+``grad`` array, as PyTorch's "foreach" and "fused" optimizers do. Its state (m, s,
+v, G) is one flat array of the same length, allocated once. ``step()`` then runs the
+chapter's update equations once, on the flat arrays, instead of once per parameter:
+about a dozen numpy calls per step however many parameters the model has. Layers
+see nothing of this: they keep reading and adding into ``p.value`` and ``p.grad``.
+If someone replaces a parameter's array (``p.value = ...`` instead of ``p.value -=
+...``), the next ``step()`` or ``zero_grad()`` notices and copies the new array
+into the buffer again (``_FlatParameters.views``). The rules
 are those of the PyTorch documentation for ``torch.optim`` (with their default
 hyper-parameters), so results can be checked against it.
 
@@ -33,25 +45,101 @@ class Optimizer:
         self.params = _parameter_list(params, type(self).__name__)
         self.lr = _check_number(self, "learning rate", lr, ">= 0", lambda v: v >= 0.0)
         self.weight_decay = _check_number(self, "weight_decay", weight_decay, ">= 0", lambda v: v >= 0.0)
+        self.flat = [_FlatParameters(group) for group in _by_dtype(self.params)]
 
     def zero_grad(self) -> None:
-        for p in self.params:
-            p.grad.fill(0.0)
+        for flat in self.flat:
+            flat.current().grad.fill(0.0)  # every parameter's grad at once
 
     def step(self) -> None:
         raise NotImplementedError
 
-    def _gradient(self, p: Parameter) -> np.ndarray:
-        """dL/dtheta, plus weight_decay * theta when weight decay is on."""
+    def _gradient(self, p) -> np.ndarray:
+        """dL/dtheta, plus weight_decay * theta when weight decay is on.
+
+        ``p`` is a Parameter or, in ``step()``, a ``_FlatParameters``: all parameters as one."""
         if self.weight_decay:
             return p.grad + self.weight_decay * p.value
         return p.grad
 
-    def _zeros_like_params(self) -> list[np.ndarray]:
-        return [np.zeros_like(p.value) for p in self.params]
+    def _zeros_like_params(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """State allocated once: one flat zero array per group of parameters (used by
+        ``step()``), and views into it, one per parameter, parallel to ``self.params``."""
+        flats = [np.zeros_like(flat.value) for flat in self.flat]
+        views = {
+            id(p): state[where].reshape(p.shape)
+            for flat, state in zip(self.flat, flats)
+            for p, where in zip(flat.params, flat.slices)
+        }
+        return flats, [views[id(p)] for p in self.params]
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(lr={self.lr})"
+
+
+class _FlatParameters:
+    """Parameters of one dtype whose ``value`` and ``grad`` are views into two flat arrays.
+
+    ``value`` holds every parameter's value one after the other, ``grad`` every
+    gradient; each ``Parameter.value`` is ``value[start:stop].reshape(shape)``, so an
+    update of ``value`` in place updates every parameter, and a layer's ``p.grad += ...``
+    lands in ``grad``. It looks like one big Parameter, so the update rules (and
+    ``Optimizer._gradient``) read the same for it as for one parameter. ``current()``
+    checks first that no parameter's array was replaced (``p.value = new_array``, as
+    ``check_gradients`` and some chapters do); if one was, its new contents are copied
+    in and it is a view again.
+    """
+
+    def __init__(self, params: list[Parameter]):
+        self.params = params
+        size = sum(p.size for p in params)
+        self.value = np.empty(size, dtype=params[0].value.dtype)
+        self.grad = np.empty(size, dtype=params[0].value.dtype)
+        self.slices = []
+        start = 0
+        for p in params:
+            self.slices.append(slice(start, start + p.size))
+            start += p.size
+        self._attach()
+
+    def _attach(self) -> None:
+        """Copy every parameter's value and grad into the flat arrays and make them views."""
+        for p, where in zip(self.params, self.slices):
+            value, grad = p.value, p.grad
+            if value.shape != grad.shape or value.size != where.stop - where.start:
+                raise ValueError(
+                    f"{p}: value of shape {value.shape} and grad of shape {grad.shape} do not match "
+                    "the shape the optimizer was built with; build a new optimizer"
+                )
+            self.value[where] = value.reshape(-1)
+            self.grad[where] = grad.reshape(-1)
+            p.value = self.value[where].reshape(value.shape)
+            p.grad = self.grad[where].reshape(grad.shape)
+        self.value_views = [p.value for p in self.params]
+        self.grad_views = [p.grad for p in self.params]
+
+    def current(self) -> _FlatParameters:
+        for p, value, grad in zip(self.params, self.value_views, self.grad_views):
+            if p.value is not value or p.grad is not grad:
+                if p.value.dtype != self.value.dtype or p.grad.dtype != self.grad.dtype:
+                    raise TypeError(
+                        f"{p}: its dtype changed from {self.value.dtype} to {p.value.dtype} after the "
+                        "optimizer was built; build a new optimizer"
+                    )
+                self._attach()
+                break
+        return self
+
+
+def _by_dtype(params: list[Parameter]) -> list[list[Parameter]]:
+    """The parameters grouped by dtype (one group for a float64 model), each listed once."""
+    groups: dict[np.dtype, list[Parameter]] = {}
+    seen = set()
+    for p in params:
+        if id(p) not in seen:
+            seen.add(id(p))
+            groups.setdefault(p.value.dtype, []).append(p)
+    return list(groups.values())
 
 
 def _parameter_list(params, owner: str) -> list[Parameter]:
@@ -133,14 +221,15 @@ class SGD(Optimizer):
             raise ValueError("SGD: Nesterov momentum requires a momentum > 0")
         self.momentum = momentum
         self.nesterov = nesterov
-        self.v = self._zeros_like_params() if momentum else None
+        self.v_flat, self.v = self._zeros_like_params() if momentum else (None, None)
 
     def step(self) -> None:
         mu = self.momentum
-        for i, p in enumerate(self.params):
+        for i, flat in enumerate(self.flat):  # one group per dtype: one pass over all parameters
+            p = flat.current()
             g = self._gradient(p)
             if mu:
-                v = self.v[i]
+                v = self.v_flat[i]
                 v *= mu
                 v += g
                 g = g + mu * v if self.nesterov else v
@@ -158,13 +247,14 @@ class Adagrad(Optimizer):
     ):
         super().__init__(params, lr, weight_decay)
         self.eps = _check_eps(self, eps)
-        self.G = self._zeros_like_params()
+        self.G_flat, self.G = self._zeros_like_params()
 
     def step(self) -> None:
-        for i, p in enumerate(self.params):
+        for flat, G in zip(self.flat, self.G_flat):
+            p = flat.current()
             g = self._gradient(p)
-            self.G[i] += g * g
-            p.value -= self.lr * g / (np.sqrt(self.G[i]) + self.eps)
+            G += g * g
+            p.value -= self.lr * g / (np.sqrt(G) + self.eps)
 
 
 class RMSprop(Optimizer):
@@ -184,12 +274,12 @@ class RMSprop(Optimizer):
         super().__init__(params, lr, weight_decay)
         self.alpha = _check_number(self, "alpha", alpha, "in [0, 1)", lambda v: 0.0 <= v < 1.0)
         self.eps = _check_eps(self, eps)
-        self.s = self._zeros_like_params()
+        self.s_flat, self.s = self._zeros_like_params()
 
     def step(self) -> None:
-        for i, p in enumerate(self.params):
+        for flat, s in zip(self.flat, self.s_flat):
+            p = flat.current()
             g = self._gradient(p)
-            s = self.s[i]
             s *= self.alpha
             s += (1 - self.alpha) * g * g
             p.value -= self.lr * g / (np.sqrt(s) + self.eps)
@@ -217,15 +307,16 @@ class Adam(Optimizer):
         self.beta1, self.beta2 = _check_betas(self, betas)
         self.eps = _check_eps(self, eps)
         self.t = 0
-        self.m = self._zeros_like_params()
-        self.s = self._zeros_like_params()
+        self.m_flat, self.m = self._zeros_like_params()
+        self.s_flat, self.s = self._zeros_like_params()
 
     def step(self) -> None:
         self.t += 1
         b1, b2 = self.beta1, self.beta2
-        for i, p in enumerate(self.params):
+        for flat, m, s in zip(self.flat, self.m_flat, self.s_flat):  # one group per dtype
+            p = flat.current()  # all parameters as one: p.value, p.grad flat
             g = self._gradient(p)
-            m, s = self.m[i], self.s[i]  # updated in place: no new arrays per step
+            # m, s: flat, updated in place (no new state arrays per step)
             m *= b1
             m += (1 - b1) * g
             s *= b2
@@ -258,13 +349,13 @@ class AdamW(Adam):
     ):
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
 
-    def _gradient(self, p: Parameter) -> np.ndarray:
+    def _gradient(self, p) -> np.ndarray:
         return p.grad  # the decay is applied to theta in step(), never added to g
 
     def step(self) -> None:
         shrink = 1.0 - self.lr * self.weight_decay
-        for p in self.params:
-            p.value *= shrink
+        for flat in self.flat:
+            flat.current().value *= shrink  # every parameter at once
         super().step()
 
     def __repr__(self) -> str:
