@@ -197,13 +197,13 @@ BUGS = [
     Bug(
         "cross_entropy_gradient_not_divided_by_n",
         "losses.py",
-        "grad = self.p / n\n        grad[np.arange(n), self.labels] -= 1.0 / n",
-        "grad = self.p.copy()\n        grad[np.arange(n), self.labels] -= 1.0",
+        "grad = self.p / n\n        grad[_arange(n), self.labels] -= 1.0 / n",
+        "grad = self.p.copy()\n        grad[_arange(n), self.labels] -= 1.0",
     ),
     Bug(
         "cross_entropy_without_max_shift",
         "losses.py",
-        "shifted = z - np.max(z, axis=1, keepdims=True)",
+        "shifted = z - z.max(axis=1, keepdims=True)",
         "shifted = z + 0.0",
     ),
     Bug(
