@@ -17,7 +17,7 @@ class Dense(Layer):
 
         dL/dW = x.T @ G          (n_in, n_out)
         dL/db = sum over rows G  (n_out,)
-        dL/dx = G @ W.T          (N, n_in)
+        dL/dx = G @ W.T          (N, n_in)   (skipped with input_grad=False)
 
     ``init`` is "xavier", "he" or "uniform" (see ``mlp.init``), drawn from ``rng``
     (a Generator, shared by all layers of a model, or an int seed);
@@ -55,13 +55,17 @@ class Dense(Layer):
             y += self.b.value
         return y
 
-    def backward(self, grad_y: np.ndarray) -> np.ndarray:  # grad_y: (N, n_out)
+    can_skip_input_grad = True
+
+    def backward(self, grad_y: np.ndarray, input_grad: bool = True) -> np.ndarray | None:  # G: (N, n_out)
         if self.x is None or grad_y.shape != (self.x.shape[0], self.n_out):  # one test on the hot path
             self._require_forward(self.x)
             self._check_grad_shape(grad_y, (self.x.shape[0], self.n_out))
         self.W.grad += self.x.T @ grad_y  # (n_in, n_out)
         if self.b is not None:
             self.b.grad += batch_sum(grad_y)  # (n_out,)
+        if not input_grad:  # the network's input: nobody needs dL/dx (Sequential.backward)
+            return None
         return grad_y @ self.W.value.T  # (N, n_in)
 
     def parameters(self) -> list[Parameter]:

@@ -6,6 +6,9 @@ One step of ``fit`` is exactly the loop a chapter writes by hand::
     loss_value = loss.forward(model.forward(X_batch, training=True), y_batch)
     model.backward(loss.backward())
     optimizer.step()
+
+except that it tells a ``Sequential`` not to compute the gradient of the input batch,
+which nothing uses (``model.backward(..., input_grad=False)``).
 """
 
 from __future__ import annotations
@@ -137,6 +140,14 @@ _REMEDIES = (
 )
 
 
+def _backward(model: Layer, grad_y: np.ndarray) -> None:
+    """``model.backward(grad_y)``, without the input's gradient when the model can skip it."""
+    if getattr(model, "can_skip_input_grad", False):
+        model.backward(grad_y, input_grad=False)
+    else:
+        model.backward(grad_y)
+
+
 def fit(
     model: Layer,
     loss,
@@ -201,7 +212,7 @@ def fit(
                     raise FloatingPointError(
                         f"fit: the training loss became {batch_loss} at epoch {epoch}; {_REMEDIES}"
                     )
-                model.backward(loss.backward())
+                _backward(model, loss.backward())
                 optimizer.step()
                 total_loss += batch_loss * len(X_batch)
                 if labels is not None:
