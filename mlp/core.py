@@ -21,7 +21,15 @@ class Parameter:
     ``value`` is the array itself; ``grad`` has the same shape and dtype and starts
     at zeros. Layers keep the box, so an optimizer that updates ``value`` in place is
     always seen by the layer.
+
+    An optimizer makes ``value`` and ``grad`` views into its flat buffers (see
+    ``mlp.optimizers``). Replacing either array (``p.value = new_array``) is allowed: it
+    bumps the class-wide counter ``Parameter.replacements``, so an optimizer knows, by
+    one integer comparison per step, when it must look for replaced arrays and copy them
+    into its buffers again.
     """
+
+    replacements = 0  # how many times any parameter's value or grad array was replaced
 
     def __init__(self, value, name: str = "param"):
         value = np.array(value, copy=True)
@@ -30,6 +38,26 @@ class Parameter:
         self.value = value
         self.grad = np.zeros_like(value)
         self.name = name
+
+    @property
+    def value(self) -> np.ndarray:
+        return self._value
+
+    @value.setter
+    def value(self, array: np.ndarray) -> None:
+        if array is not getattr(self, "_value", None):  # `p.value += g` assigns the same array back
+            Parameter.replacements += 1
+        self._value = array
+
+    @property
+    def grad(self) -> np.ndarray:
+        return self._grad
+
+    @grad.setter
+    def grad(self, array: np.ndarray) -> None:
+        if array is not getattr(self, "_grad", None):  # `p.grad += g` assigns the same array back
+            Parameter.replacements += 1
+        self._grad = array
 
     @property
     def shape(self) -> tuple[int, ...]:

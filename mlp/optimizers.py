@@ -85,9 +85,9 @@ class _FlatParameters:
     update of ``value`` in place updates every parameter, and a layer's ``p.grad += ...``
     lands in ``grad``. It looks like one big Parameter, so the update rules (and
     ``Optimizer._gradient``) read the same for it as for one parameter. ``current()``
-    checks first that no parameter's array was replaced (``p.value = new_array``, as
-    ``check_gradients`` and some chapters do); if one was, its new contents are copied
-    in and it is a view again.
+    checks first, when ``Parameter.replacements`` says some array was replaced
+    (``p.value = new_array``, as ``check_gradients`` and some chapters do), whether it
+    was one of these; if so, its new contents are copied in and it is a view again.
     """
 
     def __init__(self, params: list[Parameter]):
@@ -117,8 +117,11 @@ class _FlatParameters:
             p.grad = self.grad[where].reshape(grad.shape)
         self.value_views = [p.value for p in self.params]
         self.grad_views = [p.grad for p in self.params]
+        self.replacements = Parameter.replacements
 
     def current(self) -> _FlatParameters:
+        if self.replacements == Parameter.replacements:  # no array replaced anywhere since
+            return self
         for p, value, grad in zip(self.params, self.value_views, self.grad_views):
             if p.value is not value or p.grad is not grad:
                 if p.value.dtype != self.value.dtype or p.grad.dtype != self.grad.dtype:
@@ -128,6 +131,7 @@ class _FlatParameters:
                     )
                 self._attach()
                 break
+        self.replacements = Parameter.replacements
         return self
 
 
