@@ -69,9 +69,12 @@ class BatchNorm(Layer):
             mu = batch_sum(x) / n  # (D,)
             centered = x - mu  # (N, D)
             var = batch_sum(centered * centered) / n  # (D,) biased
+            # running = (1 - m) * running + m * batch_stat, updated in place (no new arrays)
             m = self.momentum
-            self.running_mean = (1 - m) * self.running_mean + m * mu
-            self.running_var = (1 - m) * self.running_var + m * var * (n / (n - 1))
+            self.running_mean *= 1 - m
+            self.running_mean += m * mu
+            self.running_var *= 1 - m
+            self.running_var += m * var * (n / (n - 1))
         else:
             centered = x - self.running_mean
             var = self.running_var
@@ -84,8 +87,9 @@ class BatchNorm(Layer):
         return y
 
     def backward(self, grad_y: np.ndarray) -> np.ndarray:  # grad_y: (N, D)
-        self._require_forward(self.xhat)
-        self._check_grad_shape(grad_y, self.xhat.shape)
+        if self.xhat is None or grad_y.shape != self.xhat.shape:  # one test on the hot path
+            self._require_forward(self.xhat)
+            self._check_grad_shape(grad_y, self.xhat.shape)
         grad_beta = batch_sum(grad_y)  # (D,)
         grad_gamma = batch_sum(grad_y * self.xhat)  # (D,)
         self.beta.grad += grad_beta

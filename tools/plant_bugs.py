@@ -150,14 +150,14 @@ BUGS = [
     Bug(
         "batchnorm_momentum_weight_on_old_value",
         "normalization.py",
-        "self.running_mean = (1 - m) * self.running_mean + m * mu",
-        "self.running_mean = m * self.running_mean + (1 - m) * mu",
+        "self.running_mean *= 1 - m\n            self.running_mean += m * mu",
+        "self.running_mean *= m\n            self.running_mean += (1 - m) * mu",
     ),
     Bug(
         "batchnorm_running_var_momentum_flipped",
         "normalization.py",
-        "self.running_var = (1 - m) * self.running_var + m * var",
-        "self.running_var = m * self.running_var + (1 - m) * var",
+        "self.running_var *= 1 - m\n            self.running_var += m * var",
+        "self.running_var *= m\n            self.running_var += (1 - m) * var",
     ),
     Bug(
         "batchnorm_evaluation_uses_batch_mean",
