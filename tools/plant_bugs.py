@@ -246,8 +246,8 @@ BUGS = [
     Bug(
         "adagrad_without_sqrt",
         "optimizers.py",
-        "p.value -= self.lr * g / (np.sqrt(self.G[i]) + self.eps)",
-        "p.value -= self.lr * g / (self.G[i] + self.eps)",
+        "p.value -= self.lr * g / (np.sqrt(G) + self.eps)",
+        "p.value -= self.lr * g / (G + self.eps)",
     ),
     Bug(
         "rmsprop_alpha_swapped",
