@@ -114,8 +114,11 @@ def check_ex2(Value, value_sigmoid):
 def check_ex3(Tensor, maximum):
     """maximum(a, b) for Tensors that may broadcast; the gradient goes to the larger input."""
     rng = np.random.default_rng(1103)
-    for shape_a, shape_b in [((4, 3), (4, 3)), ((4, 3), (3,)), ((5, 1), (1, 4)), ((3, 2), ())]:
+    shapes = [((4, 3), (4, 3)), ((4, 3), (3,)), ((5, 1), (1, 4)), ((3, 2), ()), ((3, 4), (3, 4))]
+    for shape_a, shape_b in shapes:
         a, b = rng.normal(size=shape_a), rng.normal(size=shape_b)
+        if shape_a == (3, 4):
+            a[:, 0] = b[:, 0]  # ties, which go to b
         A, B = Tensor(a), Tensor(b)
         out = call(maximum, A, B, name="maximum")
         data = as_array(_data(out, "maximum(a, b)", "Tensor"), "maximum(a, b).data")
@@ -137,6 +140,9 @@ def check_ex3(Tensor, maximum):
                 )
             if swapped[name] is not None and not close(got, expected) and close(got, swapped[name]):
                 raise Wrong("the gradients are swapped: each entry goes to the input that was larger there.")
+            ties_to_a = _unbroadcast(np.where(a >= b, G, 0.0), shape_a)
+            if name == "a" and (a == b).any() and not close(got, expected) and close(got, ties_to_a):
+                raise Wrong("at a tie (a == b) the gradient goes to a: the exercise sends it to b.")
             compare(f"{name}.grad for shapes {shape_a} and {shape_b}", got, expected)
     return "maximum gives the right values and gradients, with and without broadcasting."
 

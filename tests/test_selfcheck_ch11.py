@@ -81,9 +81,9 @@ def test_ex2(engine):
 # -- exercise 3 ---------------------------------------------------------------------------------
 
 
-def make_maximum(Tensor, unbroadcast, *, reduce=True, swap=False):
+def make_maximum(Tensor, unbroadcast, *, reduce=True, swap=False, ties_to_a=False):
     def maximum(a, b):
-        a_wins = a.data > b.data
+        a_wins = a.data >= b.data if ties_to_a else a.data > b.data
         if swap:
             a_wins = ~a_wins
         out = Tensor(np.maximum(a.data, b.data), (a, b), "max")
@@ -110,6 +110,8 @@ def test_ex3(engine):
     assert not no_reduction.passed and "unbroadcast" in no_reduction.message
     swapped = ch11.check_ex3.verdict(Tensor, make_maximum(Tensor, unbroadcast, swap=True))
     assert not swapped.passed
+    ties = ch11.check_ex3.verdict(Tensor, make_maximum(Tensor, unbroadcast, ties_to_a=True))
+    assert not ties.passed and "tie" in ties.message
     assert ch11.check_ex3.verdict(Tensor, make_maximum(Tensor, unbroadcast)).passed
 
 
