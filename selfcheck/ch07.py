@@ -82,6 +82,11 @@ def check_ex3(batchnorm_eval_backward):
         raise Wrong("the factor gamma is missing: dL/dxhat = gamma * dL/dy.")
     if close(got, gamma * g / (running_var + layer.eps)):
         raise Wrong("divide by the standard deviation sqrt(running_var + eps), not by the variance.")
+    if close(got, gamma * (g - g.mean(axis=0)) / np.sqrt(running_var + layer.eps)):
+        raise Wrong(
+            "that subtracts the batch mean of the gradient, a path through the batch mean: in evaluation "
+            "mode the mean and variance are fixed running statistics, so there is no such path."
+        )
     compare("batchnorm_eval_backward(...)", got, expected)
     numeric = mlp.numerical_gradient(lambda v: np.sum(g * layer(v, training=False)), x.copy())
     if mlp.relative_error(got, numeric) > 1e-7:

@@ -90,6 +90,10 @@ def test_ex3():
         lambda g, gamma, running_var, eps=EPS: gamma * g / (running_var + eps)
     )
     assert "not by the variance" in by_variance.message
+    through_the_mean = ch07.check_ex3.verdict(
+        lambda g, gamma, running_var, eps=EPS: gamma * (g - g.mean(axis=0)) / np.sqrt(running_var + eps)
+    )
+    assert "no such path" in through_the_mean.message
     assert ch07.check_ex3.verdict(batchnorm_eval_backward)
 
 
