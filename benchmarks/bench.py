@@ -111,7 +111,7 @@ class Workload:
         self.i_mlp += 1
         self.optimizer.zero_grad()
         self.loss.forward(self.model.forward(X, training=True), y)
-        self.model.backward(self.loss.backward())
+        self.model.backward(self.loss.backward(), input_grad=False)  # as mlp.fit does: dL/dX is unused
         self.optimizer.step()
 
     def floor_step(self):
@@ -268,7 +268,7 @@ def bench_fit_overhead(repeats):
                 for X_batch, y_batch in mlp.data.minibatches(X, y, batch_size, order_rng):
                     w.optimizer.zero_grad()
                     w.loss.forward(w.model.forward(X_batch, training=True), y_batch)
-                    w.model.backward(w.loss.backward())
+                    w.model.backward(w.loss.backward(), input_grad=False)
                     w.optimizer.step()
 
         def with_fit(w=w, X=X, y=y, batch_size=batch_size, epochs=epochs):
