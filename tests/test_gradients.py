@@ -3,7 +3,7 @@
 A layer is reduced to a scalar by a random projection, f(x) = sum(layer(x) * G), with
 a random upstream gradient G; never G = ones, which makes BatchNorm's true input
 gradient identically zero. A loss is a scalar already. Everything runs in float64.
-Expected relative errors (STYLE.md): <= 1e-7 for layers, losses and nets, <= 1e-8
+Expected relative errors: <= 1e-7 for layers, losses and nets, <= 1e-8
 for BatchNorm.
 """
 

@@ -5,7 +5,7 @@ whose stored execution_count is None, so a notebook committed without outputs
 would pass it; and the book renders committed outputs as they are
 (execute_notebooks: "off"). These tests check that every notebook was run top to
 bottom by tools/run_notebooks.py, stores no accidental errors or warnings, and
-follows the chapter anatomy of DESIGN.md.
+follows the chapter anatomy (title, imports, pitfall box, exercises with checks, hidden solutions).
 
 Run: pytest tests/test_notebooks.py
 """
