@@ -70,7 +70,7 @@ for fs in proc sys dev; do
   mounted+=("$ROOTFS/$fs")
 done
 # shellcheck disable=SC2317  # (run by the EXIT trap)
-unmount() { for m in "${mounted[@]}"; do umount -R "$m" || true; done; }
+unmount() { for m in "${mounted[@]}"; do umount -R "$m" 2>/dev/null || umount -R -l "$m" || true; done; }
 trap unmount EXIT
 
 in_root() {  # run a command in the root with a clean environment
@@ -102,6 +102,10 @@ if [[ $(cat "$ROOTFS/root/venv/.stamp" 2>/dev/null) != "$stamp" ]]; then
     pip install -q --no-compile --no-deps -e . && pip check'
   echo "$stamp" >"$ROOTFS/root/venv/.stamp"
 fi
+
+# matplotlib's first import builds its font cache and, when that takes over 5 s (it does
+# under emulation), says so on stderr, which would fail the first plotting cell.
+in_root python -c 'import matplotlib.pyplot'
 
 # --- (d) nbval (the options of tools/nbval_levels.py, with a longer cell timeout) ----
 echo "== nbval on ${targets[*]} (OPENBLAS_NUM_THREADS=1 PYTHONHASHSEED=0)"
