@@ -128,14 +128,15 @@ def check_ex3(delta_factor, error_after_20, alpha_max_row):
     return "delta_factor matches the rule on 5 random rows, and both numbers are right."
 
 
-def _train_reference(x, y, w, alpha, n_steps, normalize=False):
+def _train_reference(x, y, w, alpha, n_steps, normalize=False, forget_x=False):
+    """The errors of n_steps of the delta rule; forget_x plants the chapter's pitfall (no factor x)."""
     x = np.atleast_1d(np.asarray(x, dtype=np.float64))
     w = np.broadcast_to(np.asarray(w, dtype=np.float64), x.shape).copy()
     errors = []
     for _ in range(n_steps):
         delta = x @ w - y
         errors.append(delta**2)
-        step = alpha * delta * x
+        step = alpha * delta * (1.0 if forget_x else x)
         if normalize:
             step = step / (x @ x)
         w = w - step
@@ -166,22 +167,10 @@ def check_ex4(train):
                 by_norm = _train_reference(x, y, w, alpha * np.sqrt(x_vec @ x_vec) / (x_vec @ x_vec), 10)
                 if np.allclose(got, by_norm):
                     raise Wrong("the normalized rule divides by |x|: divide by x . x, the squared size.")
-            if got.shape == expected.shape and np.allclose(got, _forgot_x(x, y, w, alpha, 10, normalize)):
+            forgot_x = _train_reference(x, y, w, alpha, 10, normalize, forget_x=True)
+            if got.shape == expected.shape and np.allclose(got, forgot_x):
                 raise Wrong("train steps by alpha * delta: multiply by the input x (the chapter's pitfall).")
             compare(
                 f"train(x, ...) with {shape}, normalize={normalize}", got, expected, rtol=1e-6, atol=1e-12
             )
     return "train matches the rules for numbers and arrays, plain and normalized."
-
-
-def _forgot_x(x, y, w, alpha, n_steps, normalize):
-    x = np.atleast_1d(np.asarray(x, dtype=np.float64))
-    w = np.broadcast_to(np.asarray(w, dtype=np.float64), x.shape).copy()
-    errors = []
-    for _ in range(n_steps):
-        delta = x @ w - y
-        errors.append(delta**2)
-        step = alpha * delta / ((x @ x) if normalize else 1.0)
-        w = w - step
-    errors.append((x @ w - y) ** 2)
-    return np.array(errors)

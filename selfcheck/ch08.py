@@ -5,7 +5,18 @@ from __future__ import annotations
 import numpy as np
 
 import mlp
-from selfcheck.core import NotYet, Wrong, as_array, as_number, call, checker, close, compare, given
+from selfcheck.core import (
+    NotYet,
+    Wrong,
+    as_array,
+    as_number,
+    call,
+    checker,
+    close,
+    compare,
+    given,
+    trajectory,
+)
 
 
 @checker(1)
@@ -115,12 +126,7 @@ def check_ex5(AdamW):
     grads = rng.standard_normal((40, 5)) * np.array([10, 1, 0.1, 0.01, 0])
 
     def run(make):
-        theta = mlp.Parameter(theta0.copy())
-        optimizer = make([theta])
-        for g in grads:
-            theta.grad[...] = g
-            optimizer.step()
-        return theta.value
+        return trajectory(make, theta0, grads)
 
     given(AdamW, "AdamW")
     if isinstance(AdamW, type) and AdamW.step is mlp.Adam.step and AdamW.__init__ is mlp.Adam.__init__:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 import mlp
-from selfcheck.core import Wrong, as_number, call, checker, close, compare_number, given
+from selfcheck.core import Wrong, as_number, call, checker, close, compare_number, given, trajectory
 
 # (alpha, n_in) pairs on which exercise 1's formula is evaluated
 _LEAKY_CASES = [(0.0, 100), (0.01, 64), (0.2, 32), (0.5, 10), (1.0, 100), (3.0, 7)]
@@ -134,12 +134,7 @@ def check_ex5(make_adam):
     }
 
     def run(make):
-        theta = mlp.Parameter(theta0.copy())
-        optimizer = make([theta])
-        for g in grads:
-            theta.grad[...] = g
-            optimizer.step()
-        return theta.value
+        return trajectory(make, theta0, grads)
 
     for decoupled in (False, True):
         optimizer = call(make_adam, [mlp.Parameter(theta0.copy())], decoupled, name="make_adam")

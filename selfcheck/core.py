@@ -26,6 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+import mlp
+
 
 class Wrong(Exception):
     """Raised inside a checker: the answer is not (yet) right; the message says why."""
@@ -127,6 +129,16 @@ def as_number(value, name: str) -> float:
     if array.size != 1:
         raise Wrong(f"`{name}` should be one number, got an array of shape {array.shape}.")
     return float(array.reshape(()))
+
+
+def trajectory(make_optimizer, theta0, grads) -> np.ndarray:
+    """The parameter after ``make_optimizer([theta])`` has stepped once per row of ``grads``."""
+    theta = mlp.Parameter(np.array(theta0, dtype=np.float64))
+    optimizer = make_optimizer([theta])
+    for g in grads:
+        theta.grad[...] = g
+        optimizer.step()
+    return theta.value
 
 
 # -- comparing ----------------------------------------------------------------------------------
