@@ -2,7 +2,7 @@
 
     python tools/nbval_levels.py           # the machine's own kernels and the baseline (make nbval)
     python tools/nbval_levels.py --all     # every level this machine can emulate, 1 and 2 BLAS threads
-    python tools/nbval_levels.py --levels avx2 --threads 2 chapters/05_xor_mlp.ipynb
+    python tools/nbval_levels.py chapters/05_xor_mlp.ipynb --levels avx2 --threads 2   # notebooks first
 
 The stored outputs were made on one CPU; a reader's CPU may pick other numpy and
 OpenBLAS kernels, whose last bits differ. This machine can imitate older CPUs:
